@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Install the toolchain drvsim needs, only what is missing.
+#
+# Debian packages come from the system's own apt sources; bindgen-cli
+# (Debian's is older than the 0.71.1 kernel 7.3 needs) from cargo's
+# registry into $DRVSIM_CACHE/toolchain. Safe to run any number of times.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+PKGS=(
+	rustc-web rust-web-src
+	clang-19 lld-19 llvm-19 libclang-19-dev
+	make gcc flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
+	python3 busybox-static qemu-system-x86 driverctl
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "need root to install: ${missing[*]}"
+	note "installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! { [ -x "$BINDGEN" ] && "$BINDGEN" --version | grep -qF "$BINDGEN_VERSION"; }; then
+	command -v cargo >/dev/null || die "cargo not found (needed to build bindgen-cli)"
+	note "building bindgen-cli $BINDGEN_VERSION"
+	cargo install --quiet --locked --force bindgen-cli --version "$BINDGEN_VERSION" \
+		--root "$DRVSIM_CACHE/toolchain"
+fi
+
+for t in "$RUSTC" "$RUSTDOC" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox qemu-system-x86_64; do
+	command -v "$t" >/dev/null || die "toolchain check failed: $t missing after install"
+done
+[ -d /usr/lib/rustlib/src/rust/library ] || die "rust-web-src did not install the Rust library sources"

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+# drvsim: the commands people run. Kbuild (the file `Kbuild`) is what the
+# kernel's build reads when this tree is built as an external module.
+#
+#   make            toolchain + kernel (cached) + modules
+#   make vm         interactive guest with drvsim, samples and a topology
+#   make run SCRIPT=x.sh   run x.sh in a guest, exit with its status
+#   make check      the whole test suite
+#   make bench      the benchmarks, as tables
+#   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
+
+S := scripts
+# The kernel build directory: the user's KDIR, or the cached build.
+kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
+
+.PHONY: all modules vm run check bench clean
+all modules:
+	@K=$(kdir); [ "$$K" != KDIR-FAILED ] && $(S)/modules.sh "$$K"
+
+vm: modules
+	KDIR=$(kdir) $(S)/vm.sh vm
+
+run: modules
+	@[ -n "$(SCRIPT)" ] || { echo "usage: make run SCRIPT=path/to/script.sh" >&2; exit 2; }
+	KDIR=$(kdir) $(S)/vm.sh run "$(SCRIPT)" run
+
+check:
+	$(S)/check.sh
+
+bench: modules
+	KDIR=$(kdir) $(S)/bench.sh
+
+clean:
+	rm -rf .out
+	find rust samples \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.d' -o -name 'modules.order' -o -name '*.rmeta' \) -delete
+	rm -f Module.symvers modules.order .modules.order.cmd .Module.symvers.cmd

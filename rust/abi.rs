@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The binary interface between `drvsim.ko` and the driver modules.
+//!
+//! Out-of-tree Rust modules cannot link against each other's Rust items, so
+//! `drvsim.ko` exports plain C functions (`exports.c`) and every crate that
+//! talks across the module boundary includes this one file with `#[path]`.
+//! One definition on both sides means the layouts cannot drift apart.
+//! See `Documentation/driver-api.rst`.
+
+use kernel::{
+    bindings,
+    ffi::{c_int, c_void},
+};
+
+/// Size of a device type name buffer, including the terminating NUL.
+pub(crate) const TYPE_LEN: usize = 32;
+
+/// One entry of a driver's id table: a device type and the driver's data
+/// index for it. The table ends with an entry whose `type_` is empty.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct DeviceIdRaw {
+    /// NUL-terminated device type, as given by `new_device type=<type>`.
+    pub(crate) type_: [u8; TYPE_LEN],
+    /// Index into the driver's id info table.
+    pub(crate) driver_data: usize,
+}
+
+/// Called by the bus to probe a matched device; returns 0 or a negative errno.
+pub(crate) type ProbeFn = unsafe extern "C" fn(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int;
+/// Called by the bus when the device is unbound from the driver.
+pub(crate) type RemoveFn = unsafe extern "C" fn(dev: *mut bindings::device);
+/// Called with the device lock held to set the number of enabled VFs; returns
+/// the new count or a negative errno.
+pub(crate) type SriovConfigureFn = unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
+
+/// A driver on the `drvsim` bus, as the bus sees it.
+///
+/// The driver module owns the memory; `drvsim.ko` owns `bus_private`
+/// between `drvsim_driver_register()` and `drvsim_driver_unregister()`.
+#[repr(C)]
+pub(crate) struct DriverRaw {
+    /// The driver core's view; its `bus` is set by `drvsim_driver_register()`.
+    pub(crate) driver: bindings::device_driver,
+    /// The id table, terminated by an entry with an empty type.
+    pub(crate) id_table: *const DeviceIdRaw,
+    /// Probe callback, mandatory.
+    pub(crate) probe: Option<ProbeFn>,
+    /// Remove callback, optional.
+    pub(crate) remove: Option<RemoveFn>,
+    /// SR-IOV configure callback, optional.
+    pub(crate) sriov_configure: Option<SriovConfigureFn>,
+    /// The bus's per-registration state; opaque to drivers.
+    pub(crate) bus_private: *mut c_void,
+}
+
+impl Default for DriverRaw {
+    fn default() -> Self {
+        // SAFETY: every field is an integer, a raw pointer or an `Option` of a
+        // function pointer (or a C struct of those), for which all-zero is a
+        // valid value: 0, NULL, `None`.
+        unsafe { core::mem::zeroed() }
+    }
+}

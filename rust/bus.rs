@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `drvsim` bus type: match, probe, remove, uevent, the bus attributes
+//! (`new_device`, `del_device`, `rescan`) and driver registration.
+
+use crate::{
+    abi::{DeviceIdRaw, DriverRaw, TYPE_LEN},
+    device::{DevRef, DrvsimDevice, DEV_GROUPS},
+    parse::{self, Name, NewDevice},
+    sysfs::{self, Static},
+};
+use core::ptr;
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_char, c_int, c_void},
+    prelude::*,
+};
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised in `register()` before the bus exists.
+    /// Serialises adding and removing devices (the bus's rescan/remove lock).
+    pub(crate) unsafe(uninit) static ADD_REMOVE: Mutex<()> = ();
+}
+
+// `device_match_driver_override()` is a static inline (rust/exports.c).
+// Only pointers cross; see the note on `improper_ctypes` in driver.rs.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn drvsim_match_driver_override(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int;
+}
+
+/// The entry of `ids` (terminated by an empty type) matching `type_`.
+pub(crate) fn lookup_id<'a>(ids: impl IntoIterator<Item = &'a DeviceIdRaw>, type_: &[u8]) -> Option<&'a DeviceIdRaw> {
+    ids.into_iter()
+        .take_while(|id| id.type_[0] != 0)
+        .find(|id| id.type_.split(|&c| c == 0).next() == Some(type_))
+}
+
+/// The id table of `drv` as an iterator.
+///
+/// # Safety
+///
+/// `drv` must be a registered drvsim driver.
+unsafe fn ids<'a>(drv: *const DriverRaw) -> impl Iterator<Item = &'a DeviceIdRaw> {
+    // SAFETY: a registered driver has a table terminated by an empty type.
+    let mut p = unsafe { (*drv).id_table };
+    core::iter::from_fn(move || {
+        // SAFETY: `p` stays within the table: we stop at its terminator.
+        let id = unsafe { p.as_ref()? };
+        if id.type_[0] == 0 {
+            return None;
+        }
+        // SAFETY: not past the terminator.
+        p = unsafe { p.add(1) };
+        Some(id)
+    })
+}
+
+/// The drvsim driver embedding `drv`.
+///
+/// # Safety
+///
+/// `drv` must belong to a driver registered on the drvsim bus.
+unsafe fn to_driver(drv: *const bindings::device_driver) -> *const DriverRaw {
+    // SAFETY: drvsim drivers embed their `device_driver` in a `DriverRaw`.
+    unsafe { kernel::container_of!(drv, DriverRaw, driver) }
+}
+
+/// Whether `drv` may bind `dev`, and with which id entry (`None` for a
+/// match through `driver_override` alone).
+///
+/// Never takes the device lock: `driver_override` has its own spinlock.
+///
+/// # Safety
+///
+/// `dev` and `drv` must be a live drvsim device and a registered driver.
+unsafe fn match_device(dev: *mut bindings::device, drv: *const bindings::device_driver) -> Option<Option<*const DeviceIdRaw>> {
+    // SAFETY: per the safety requirement.
+    let this = unsafe { &*DrvsimDevice::from_raw(dev) };
+    if this.is_dead() {
+        return None;
+    }
+    // SAFETY: per the safety requirement; the helper takes the spinlock.
+    let id = unsafe { lookup_id(ids(to_driver(drv)), this.type_.as_bytes()) }.map(ptr::from_ref);
+    // SAFETY: both are live.
+    match unsafe { drvsim_match_driver_override(dev, drv) } {
+        0 => None,
+        1 => Some(id),
+        _ => id.map(Some),
+    }
+}
+
+unsafe extern "C" fn bus_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
+    // SAFETY: the driver core calls match with a device and a driver of this bus.
+    c_int::from(unsafe { match_device(dev, drv) }.is_some())
+}
+
+unsafe extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
+    // SAFETY: the core set `dev->driver` to a driver of this bus before
+    // calling probe, and holds the device lock.
+    let drv = unsafe { (*dev).driver };
+    // SAFETY: as above. Match again: `driver_override` may have changed
+    // since the core matched, and the id entry is needed anyway.
+    let Some(id) = (unsafe { match_device(dev, drv) }) else {
+        return ENODEV.to_errno();
+    };
+    // SAFETY: `drv` is a registered drvsim driver.
+    match unsafe { (*to_driver(drv)).probe } {
+        // SAFETY: the driver's probe contract: a bound-in-progress device.
+        Some(probe) => unsafe { probe(dev, id.unwrap_or(ptr::null())) },
+        None => ENODEV.to_errno(),
+    }
+}
+
+unsafe extern "C" fn bus_remove(dev: *mut bindings::device) {
+    // SAFETY: `dev` is bound to a drvsim driver; the device lock is held.
+    if let Some(remove) = unsafe { (*to_driver((*dev).driver)).remove } {
+        // SAFETY: as above.
+        unsafe { remove(dev) };
+    }
+}
+
+unsafe extern "C" fn bus_uevent(dev: *const bindings::device, env: *mut bindings::kobj_uevent_env) -> c_int {
+    // SAFETY: `dev` is a live drvsim device.
+    let this = unsafe { &*DrvsimDevice::from_raw(dev) };
+    // SAFETY: one C string argument for one `%s`.
+    unsafe { bindings::add_uevent_var(env, c"MODALIAS=drvsim:%s".as_ptr().cast(), this.type_.as_cstr().as_ptr()) }
+}
+
+/// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`.
+unsafe extern "C" fn new_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let r = NewDevice::parse(unsafe { sysfs::input(buf, count) }).and_then(|req| {
+        let _guard = ADD_REMOVE.lock();
+        if DevRef::find(Some(req.name.as_cstr())).is_some() {
+            return Err(EEXIST);
+        }
+        DrvsimDevice::create(&req)
+    });
+    sysfs::store_result(r, count)
+}
+
+/// `del_device`: `<name>`.
+unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let r = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))
+        .and_then(|name| DevRef::find(Some(name.as_cstr())).ok_or(ENOENT))
+        .and_then(|dev| dev.remove());
+    sysfs::store_result(r, count)
+}
+
+/// `rescan`: as PCI's, a non-zero number re-probes every unbound device,
+/// `0` does nothing, anything else is `EINVAL`.
+unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let s = parse::chomp(unsafe { sysfs::input(buf, count) });
+    let r = if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        Err(EINVAL)
+    } else if s.iter().all(|&c| c == b'0') {
+        Ok(())
+    } else {
+        let _guard = ADD_REMOVE.lock();
+        // SAFETY: the bus is registered.
+        to_result(unsafe { bindings::bus_rescan_devices(BUS.get()) })
+    };
+    sysfs::store_result(r, count)
+}
+
+static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"new_device", new_device_store));
+static BUS_ATTR_DEL_DEVICE: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"del_device", del_device_store));
+static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> = Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
+static BUS_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
+    BUS_ATTR_NEW_DEVICE.get().cast(),
+    BUS_ATTR_DEL_DEVICE.get().cast(),
+    BUS_ATTR_RESCAN.get().cast(),
+    ptr::null_mut(),
+]);
+static BUS_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(BUS_ATTRS.get().cast()));
+static BUS_GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static::new([BUS_GROUP.get().cast_const(), ptr::null()]);
+
+/// The `drvsim` bus.
+pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
+    // SAFETY: `struct bus_type` is plain C data; all-zero leaves every
+    // optional callback unset.
+    let mut b: bindings::bus_type = unsafe { core::mem::zeroed() };
+    b.name = c"drvsim".as_ptr().cast();
+    b.bus_groups = BUS_GROUPS.get().cast();
+    b.dev_groups = DEV_GROUPS.get().cast();
+    b.match_ = Some(bus_match);
+    b.probe = Some(bus_probe);
+    b.remove = Some(bus_remove);
+    b.uevent = Some(bus_uevent);
+    // The driver core provides the `driver_override` attribute.
+    b.driver_override = true;
+    b
+});
+
+/// Registers the bus.
+pub(crate) fn register() -> Result {
+    // SAFETY: called once, from module init, before anything can lock it.
+    unsafe { ADD_REMOVE.init() };
+    // SAFETY: `BUS` is a static, fully initialised `bus_type`.
+    to_result(unsafe { bindings::bus_register(BUS.get()) })
+}
+
+/// Removes every device, then unregisters the bus. Drivers are gone by
+/// now: their modules depend on this one.
+pub(crate) fn unregister() {
+    while let Some(dev) = DevRef::find(None) {
+        // A device being removed concurrently is still found; wait for its
+        // remover instead of spinning on `ENOENT`.
+        if dev.remove().is_err() {
+            let _guard = ADD_REMOVE.lock();
+        }
+    }
+    // SAFETY: registered in `register()`.
+    unsafe { bindings::bus_unregister(BUS.get()) };
+}
+
+/// Registers a driver on the drvsim bus (exported to driver modules).
+///
+/// # Safety
+///
+/// `drv` must point to a zero-initialised `DriverRaw` whose `id_table` and
+/// `probe` are set and that stays valid and pinned until
+/// [`drvsim_driver_unregister`]; `owner` and `name` must outlive it.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_driver_register(
+    drv: *mut DriverRaw,
+    owner: *mut c_void,
+    name: *const c_char,
+) -> c_int {
+    // SAFETY: per the safety requirements.
+    unsafe {
+        (*drv).driver.name = name;
+        (*drv).driver.mod_name = name;
+        (*drv).driver.owner = owner.cast();
+        (*drv).driver.bus = BUS.get();
+        bindings::driver_register(&raw mut (*drv).driver)
+    }
+}
+
+/// Unregisters a driver registered by [`drvsim_driver_register`].
+///
+/// # Safety
+///
+/// `drv` must have been registered successfully and not yet unregistered.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_driver_unregister(drv: *mut DriverRaw) {
+    // SAFETY: per the safety requirements.
+    unsafe { bindings::driver_unregister(&raw mut (*drv).driver) }
+}
+
+/// The type of a drvsim device, NUL-terminated (exported to drivers).
+///
+/// # Safety
+///
+/// `dev` must be a live drvsim device.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_device_type(dev: *const bindings::device) -> *const c_char {
+    // SAFETY: per the safety requirement.
+    unsafe { (*DrvsimDevice::from_raw(dev)).type_.as_cstr().as_ptr().cast() }
+}
+
+const _: () = assert!(TYPE_LEN == parse::NAME_MAX + 1);
+
+#[kunit_tests(drvsim_match)]
+mod tests {
+    use super::*;
+
+    fn id(t: &[u8], data: usize) -> DeviceIdRaw {
+        let mut type_ = [0u8; TYPE_LEN];
+        type_[..t.len()].copy_from_slice(t);
+        DeviceIdRaw { type_, driver_data: data }
+    }
+
+    #[test]
+    fn lookup_finds_exact_type() {
+        let table = [id(b"sample", 0), id(b"sample-vf", 1), id(b"", 0)];
+        assert_eq!(lookup_id(&table, b"sample").map(|i| i.driver_data), Some(0));
+        assert_eq!(lookup_id(&table, b"sample-vf").map(|i| i.driver_data), Some(1));
+    }
+
+    #[test]
+    fn lookup_rejects_prefixes_and_unknown() {
+        let table = [id(b"sample-vf", 1), id(b"", 0)];
+        assert!(lookup_id(&table, b"sample").is_none());
+        assert!(lookup_id(&table, b"sample-vf2").is_none());
+        assert!(lookup_id(&table, b"").is_none());
+    }
+
+    #[test]
+    fn lookup_stops_at_terminator() {
+        let table = [id(b"a", 0), id(b"", 0), id(b"b", 2)];
+        assert!(lookup_id(&table, b"b").is_none());
+    }
+}

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! drvsim devices: creation, lookup, removal, and their sysfs attributes.
+//!
+//! A device is a reference-counted `struct device` embedded in
+//! [`DrvsimDevice`]; its memory is freed only by `release`, when the last
+//! reference (sysfs, a driver, an open file, a lookup) is gone.
+
+use crate::{
+    bus,
+    parse::{self, Name, NewDevice},
+    sysfs::{self, Static},
+};
+use core::{
+    ops::Deref,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicBool, Ordering},
+};
+use kernel::{bindings, error::to_result, ffi::c_char, prelude::*, types::Opaque};
+
+/// A device on the `drvsim` bus.
+///
+/// # Invariants
+///
+/// `dev` has been initialised with `device_initialize()`, its `bus` is the
+/// drvsim bus and its `release` is [`DrvsimDevice::release`]; the memory was
+/// allocated as a `KBox<DrvsimDevice>` and is freed only by `release`.
+#[repr(C)]
+pub(crate) struct DrvsimDevice {
+    dev: Opaque<bindings::device>,
+    /// The name under `/sys/bus/drvsim/devices`.
+    pub(crate) name: Name,
+    /// The type drivers match on.
+    pub(crate) type_: Name,
+    /// Virtual functions this device may spawn (0: not a PF).
+    pub(crate) totalvfs: u32,
+    /// Number of simulated register regions.
+    pub(crate) regions: u32,
+    /// Set when removal starts; a dead device matches no driver.
+    dead: AtomicBool,
+}
+
+impl DrvsimDevice {
+    /// Creates and registers a device. The caller holds the bus's
+    /// add/remove lock and has checked that the name is free.
+    pub(crate) fn create(req: &NewDevice) -> Result {
+        let this = KBox::new(
+            DrvsimDevice {
+                dev: Opaque::zeroed(),
+                name: req.name,
+                type_: req.type_,
+                totalvfs: req.totalvfs,
+                regions: req.regions,
+                dead: AtomicBool::new(false),
+            },
+            GFP_KERNEL,
+        )?;
+        let this = KBox::into_raw(this);
+        // SAFETY: `this` was just allocated and is valid.
+        let dev = unsafe { (*this).dev.get() };
+        // SAFETY: `dev` is zeroed, not yet initialised memory for a `struct
+        // device`. From `device_initialize()` on, `put_device()` frees `this`
+        // through `release`.
+        unsafe {
+            bindings::device_initialize(dev);
+            (*dev).bus = bus::BUS.get();
+            (*dev).release = Some(Self::release);
+        }
+        // SAFETY: `dev` is initialised; the format takes one C string, the
+        // NUL-terminated name that `this` owns.
+        let r = to_result(unsafe {
+            bindings::dev_set_name(dev, c"%s".as_ptr().cast(), (*this).name.as_cstr().as_ptr())
+        })
+        // SAFETY: `dev` is initialised and named.
+        .and_then(|()| to_result(unsafe { bindings::device_add(dev) }));
+        if r.is_err() {
+            // SAFETY: drops the reference from `device_initialize()`.
+            unsafe { bindings::put_device(dev) };
+        }
+        r
+    }
+
+    unsafe extern "C" fn release(dev: *mut bindings::device) {
+        // SAFETY: by the type invariant `dev` is embedded in a `DrvsimDevice`
+        // allocated as a `KBox`, and this is the last reference to it.
+        drop(unsafe { KBox::from_raw(Self::from_raw(dev).cast_mut()) });
+    }
+
+    /// The `DrvsimDevice` that embeds `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a device of the drvsim bus.
+    pub(crate) unsafe fn from_raw(dev: *const bindings::device) -> *const DrvsimDevice {
+        let dev = dev.cast::<Opaque<bindings::device>>();
+        // SAFETY: per the safety requirement, `dev` is the `dev` field of a
+        // `DrvsimDevice`.
+        unsafe { kernel::container_of!(dev, DrvsimDevice, dev) }
+    }
+
+    /// The embedded `struct device`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::device {
+        self.dev.get()
+    }
+
+    /// Whether removal of this device has started.
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
+    /// Removes the device from the bus; `ENOENT` if removal already started.
+    ///
+    /// The order is the one from the SR-IOV locking patch: mark the device
+    /// dead so that nothing binds it again, release its driver (taking the
+    /// device lock) and only then take the add/remove lock to delete it, so
+    /// that no path takes the device lock inside the add/remove lock.
+    pub(crate) fn remove(&self) -> Result {
+        if self.dead.swap(true, Ordering::AcqRel) {
+            return Err(ENOENT);
+        }
+        let dev = self.as_raw();
+        // SAFETY: `dev` is registered (not yet deleted: we are its only
+        // remover) and `self` keeps it alive.
+        unsafe { bindings::device_release_driver(dev) };
+        let _guard = bus::ADD_REMOVE.lock();
+        // SAFETY: `dev` is registered; drop the reference taken by
+        // `device_initialize()` after deleting it.
+        unsafe {
+            bindings::device_del(dev);
+            bindings::put_device(dev);
+        }
+        Ok(())
+    }
+}
+
+/// A counted reference to a [`DrvsimDevice`], dropped with `put_device()`.
+///
+/// # Invariants
+///
+/// The pointer is a live drvsim device on which this object owns one
+/// reference.
+pub(crate) struct DevRef(NonNull<DrvsimDevice>);
+
+impl DevRef {
+    /// Takes a new reference on `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a live drvsim device.
+    pub(crate) unsafe fn get(dev: *mut bindings::device) -> Self {
+        // SAFETY: `dev` is live per the safety requirement.
+        unsafe { bindings::get_device(dev) };
+        // SAFETY: `dev` is a drvsim device.
+        // INVARIANT: we own the reference just taken.
+        Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(dev).cast_mut()) })
+    }
+
+    /// Looks up a device by name, or any device for `None`.
+    pub(crate) fn find(name: Option<&CStr>) -> Option<Self> {
+        let (data, m): (*const _, _) = match name {
+            Some(n) => (n.as_ptr().cast(), bindings::device_match_name as _),
+            None => (ptr::null(), bindings::device_match_any as _),
+        };
+        // SAFETY: the bus is registered while this module is loaded; `data`
+        // is what `m` expects. The result carries a reference.
+        let dev = unsafe { bindings::bus_find_device(bus::BUS.get(), ptr::null_mut(), data, Some(m)) };
+        // SAFETY: every device on the bus is a drvsim device.
+        // INVARIANT: `bus_find_device()` took the reference we now own.
+        NonNull::new(dev).map(|d| Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(d.as_ptr()).cast_mut()) }))
+    }
+}
+
+impl Deref for DevRef {
+    type Target = DrvsimDevice;
+    fn deref(&self) -> &DrvsimDevice {
+        // SAFETY: by the type invariant the device is live.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl Drop for DevRef {
+    fn drop(&mut self) {
+        // SAFETY: by the type invariant we own one reference.
+        unsafe { bindings::put_device(self.as_raw()) };
+    }
+}
+
+/// The drvsim device behind a sysfs callback's `dev`.
+///
+/// # Safety
+///
+/// `dev` must be the device a drvsim device attribute callback received.
+unsafe fn of<'a>(dev: *mut bindings::device) -> &'a DrvsimDevice {
+    // SAFETY: sysfs keeps the device alive during the callback.
+    unsafe { &*DrvsimDevice::from_raw(dev) }
+}
+
+unsafe extern "C" fn type_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: called by sysfs with a drvsim device and a page buffer.
+    unsafe { sysfs::emit(buf, &[of(dev).type_.as_bytes()]) }
+}
+
+unsafe extern "C" fn modalias_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: called by sysfs with a drvsim device and a page buffer.
+    unsafe { sysfs::emit(buf, &[b"drvsim:", of(dev).type_.as_bytes()]) }
+}
+
+/// `remove`: writing `1` removes the device, as PCI's `remove` does.
+unsafe extern "C" fn remove_store(
+    dev: *mut bindings::device,
+    attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    if parse::chomp(unsafe { sysfs::input(buf, count) }) != b"1" {
+        return EINVAL.to_errno() as isize;
+    }
+    // Hold a reference: removing our own attribute ends sysfs's protection.
+    // SAFETY: sysfs keeps `dev` alive until we return or remove the file.
+    let this = unsafe { DevRef::get(dev) };
+    // SAFETY: `attr` is this very attribute of `dev`. It returns false when a
+    // concurrent writer removed it first; that one does the removal.
+    if !unsafe { bindings::device_remove_file_self(dev, attr) } {
+        return count as isize;
+    }
+    sysfs::store_result(this.remove().or_else(|e| if e == ENOENT { Ok(()) } else { Err(e) }), count)
+}
+
+static DEV_ATTR_TYPE: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"type", Some(type_show), None));
+static DEV_ATTR_MODALIAS: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"modalias", Some(modalias_show), None));
+static DEV_ATTR_REMOVE: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"remove", None, Some(remove_store)));
+
+static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
+    DEV_ATTR_TYPE.get().cast(),
+    DEV_ATTR_MODALIAS.get().cast(),
+    DEV_ATTR_REMOVE.get().cast(),
+    ptr::null_mut(),
+]);
+static DEV_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(DEV_ATTRS.get().cast()));
+/// The attribute groups of every drvsim device (`bus_type.dev_groups`).
+pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static::new([DEV_GROUP.get().cast_const(), ptr::null()]);

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The Rust driver API of the drvsim bus, modelled on `kernel::auxiliary`.
+//!
+//! Driver modules include this file (and through it `abi.rs`) with
+//! `#[path = "../rust/driver.rs"] mod drvsim;`, implement [`Driver`] and
+//! declare themselves with [`module_drvsim_driver!`]. Everything crosses
+//! into `drvsim.ko` through the C functions declared in `abi.rs`.
+
+#![allow(dead_code)]
+
+#[path = "abi.rs"]
+pub(crate) mod abi;
+
+use abi::{DeviceIdRaw, DriverRaw, TYPE_LEN};
+use core::{marker::PhantomData, pin::Pin, ptr::NonNull};
+use kernel::{
+    bindings, device,
+    device_id::{RawDeviceId, RawDeviceIdIndex},
+    driver,
+    error::{from_result, to_result},
+    ffi::{c_char, c_int, c_void},
+    prelude::*,
+    types::Opaque,
+    ThisModule,
+};
+
+// The functions `drvsim.ko` exports (rust/exports.c).
+// Only pointers cross here; bindgen's zero-sized `its_array` inside
+// `struct device` trips the lint although no such value is passed.
+#[allow(improper_ctypes)]
+extern "C" {
+    /// Registers `drv` on the `drvsim` bus. `name` and `owner` must outlive
+    /// the registration.
+    fn drvsim_driver_register(
+        drv: *mut DriverRaw,
+        owner: *mut c_void,
+        name: *const c_char,
+    ) -> c_int;
+    /// Unregisters a driver registered by `drvsim_driver_register()`.
+    fn drvsim_driver_unregister(drv: *mut DriverRaw);
+    /// The NUL-terminated type of a `drvsim` device.
+    fn drvsim_device_type(dev: *const bindings::device) -> *const c_char;
+}
+
+/// A device type that a driver matches, with its id info.
+#[repr(transparent)]
+#[derive(Clone, Copy)]
+pub(crate) struct DeviceId(DeviceIdRaw);
+
+impl DeviceId {
+    /// An id for devices of type `type_` (at most 31 bytes).
+    pub(crate) const fn new(type_: &'static CStr) -> Self {
+        let t = type_.to_bytes();
+        assert!(t.len() < TYPE_LEN);
+        let mut raw = DeviceIdRaw { type_: [0; TYPE_LEN], driver_data: 0 };
+        let mut i = 0;
+        while i < t.len() {
+            raw.type_[i] = t[i];
+            i += 1;
+        }
+        Self(raw)
+    }
+}
+
+// SAFETY: `DeviceId` is a `#[repr(transparent)]` wrapper of `DeviceIdRaw`.
+unsafe impl RawDeviceId for DeviceId {
+    type RawType = DeviceIdRaw;
+}
+
+// SAFETY: `driver_data` is pointer-sized and holds the id info pointer.
+unsafe impl RawDeviceIdIndex for DeviceId {
+    const DRIVER_DATA_OFFSET: usize = core::mem::offset_of!(DeviceIdRaw, driver_data);
+}
+
+/// A driver's id table.
+pub(crate) type IdTable<T> = &'static dyn kernel::device_id::IdTable<DeviceId, T>;
+
+/// Declares a drvsim id table: `drvsim_device_table!(NAME, InfoType, [(DeviceId::new(c"t"), info), ...])`.
+macro_rules! drvsim_device_table {
+    ($name:ident, $info:ty, [$(($id:expr, $val:expr $(,)?)),* $(,)?]) => {
+        static $name: ::kernel::device_id::IdArray<
+            $crate::drvsim::DeviceId,
+            $info,
+            { <[$crate::drvsim::DeviceId]>::len(&[$($id,)*]) },
+        > = ::kernel::device_id::IdArray::new([$(($id, &$val),)*]);
+    };
+}
+pub(crate) use drvsim_device_table;
+
+/// A driver for drvsim devices.
+pub(crate) trait Driver {
+    /// Per-id information, handed to [`Driver::probe`].
+    type IdInfo: 'static;
+
+    /// The driver's per-device data, created by `probe`, dropped after unbind.
+    type Data<'bound>: Send + 'bound;
+
+    /// The device types this driver binds.
+    const ID_TABLE: IdTable<Self::IdInfo>;
+
+    /// Binds `dev`. `id_info` is `None` when the device matched through
+    /// `driver_override` only.
+    fn probe<'bound>(
+        dev: &'bound Device<device::Core<'_>>,
+        id_info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound;
+
+    /// Called when `dev` is unbound, before its data is dropped.
+    fn unbind<'bound>(dev: &'bound Device<device::Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        let _ = (dev, this);
+    }
+}
+
+/// A drvsim device as its driver sees it.
+///
+/// # Invariants
+///
+/// The wrapped `struct device` is a live device of the drvsim bus, and
+/// `Ctx` holds for the scope of the reference (see [`device::DeviceContext`]).
+#[repr(transparent)]
+pub(crate) struct Device<Ctx: device::DeviceContext = device::Normal>(
+    Opaque<bindings::device>,
+    PhantomData<Ctx>,
+);
+
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    fn as_raw(&self) -> *mut bindings::device {
+        self.0.get()
+    }
+
+    /// The device type, as given to `new_device`.
+    pub(crate) fn type_name(&self) -> &CStr {
+        // SAFETY: by the type invariant this is a drvsim device; its type is
+        // a NUL-terminated string that lives as long as the device.
+        unsafe { CStr::from_char_ptr(drvsim_device_type(self.as_raw()).cast()) }
+    }
+}
+
+impl<Ctx: device::DeviceContext> AsRef<device::Device<Ctx>> for Device<Ctx> {
+    fn as_ref(&self) -> &device::Device<Ctx> {
+        // SAFETY: `self.as_raw()` is a live `struct device` for as long as
+        // `self` is borrowed.
+        unsafe { device::Device::from_raw(self.as_raw()) }
+    }
+}
+
+// SAFETY: `Device` is a transparent wrapper of a type that does not depend
+// on its generic argument.
+kernel::impl_device_context_deref!(unsafe { Device });
+kernel::impl_device_context_into_aref!(Device);
+
+// SAFETY: drvsim devices are always reference counted.
+unsafe impl kernel::sync::aref::AlwaysRefCounted for Device {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference means a non-zero refcount.
+        unsafe { bindings::get_device(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it owns.
+        unsafe { bindings::put_device(obj.cast().as_ptr()) }
+    }
+}
+
+// SAFETY: a `Device` reference may be released from any thread.
+unsafe impl Send for Device {}
+// SAFETY: all methods of `Device<Normal>` are thread safe.
+unsafe impl Sync for Device {}
+// SAFETY: `Bound` is a zero-sized marker that does not affect thread safety.
+unsafe impl Sync for Device<device::Bound> {}
+
+/// Registers a [`Driver`] with the bus through `kernel::driver::Registration`.
+pub(crate) struct Adapter<T: Driver>(T);
+
+// SAFETY: `DriverRaw` is `#[repr(C)]` and embeds the `struct device_driver`
+// at `DEVICE_DRIVER_OFFSET`; `DriverData` is what probe stores as drvdata.
+unsafe impl<T: Driver + 'static> driver::DriverLayout for Adapter<T> {
+    type DriverType = DriverRaw;
+    type DriverData<'bound> = T::Data<'bound>;
+    const DEVICE_DRIVER_OFFSET: usize = core::mem::offset_of!(DriverRaw, driver);
+}
+
+// SAFETY: `unregister` is only called after a successful `register`.
+unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
+    unsafe fn register(drv: &Opaque<DriverRaw>, name: &'static CStr, module: &'static ThisModule) -> Result {
+        let drv = drv.get();
+        // SAFETY: `drv` is a default-initialised `DriverRaw` owned by the
+        // pinned `Registration`; nothing else sees it yet.
+        unsafe {
+            (*drv).id_table = T::ID_TABLE.as_ptr();
+            (*drv).probe = Some(Self::probe_callback);
+            (*drv).remove = Some(Self::remove_callback);
+        }
+        // SAFETY: `drv` is pinned for the life of the registration; `name`
+        // and `module` are static.
+        to_result(unsafe { drvsim_driver_register(drv, module.as_ptr().cast(), name.as_char_ptr().cast()) })
+    }
+
+    unsafe fn unregister(drv: &Opaque<DriverRaw>) {
+        // SAFETY: registered by `register()`.
+        unsafe { drvsim_driver_unregister(drv.get()) }
+    }
+}
+
+impl<T: Driver + 'static> Adapter<T> {
+    unsafe extern "C" fn probe_callback(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int {
+        // SAFETY: the bus calls probe with a live device, holding its lock.
+        // INVARIANT: the device is in probe for the duration of this call.
+        let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
+        // SAFETY: a non-NULL `id` is an entry of `T::ID_TABLE`, an
+        // `IdArray<DeviceId, T::IdInfo>`, so its `driver_data` is a `&T::IdInfo`.
+        let info = (!id.is_null()).then(|| unsafe { (*id.cast::<DeviceId>()).info_unchecked::<T::IdInfo>() });
+        from_result(|| {
+            let data = T::probe(dev, info);
+            dev.as_ref().set_drvdata(data)?;
+            Ok(0)
+        })
+    }
+
+    unsafe extern "C" fn remove_callback(dev: *mut bindings::device) {
+        // SAFETY: the bus calls remove with a bound device, holding its lock.
+        let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
+        // SAFETY: remove follows a successful probe, which stored `T::Data`.
+        let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        T::unbind(dev, data);
+    }
+}
+
+/// Declares a module holding one drvsim driver, as `module_auxiliary_driver!`.
+macro_rules! module_drvsim_driver {
+    ($($f:tt)*) => {
+        ::kernel::module_driver!(<T>, $crate::drvsim::Adapter<T>, { $($f)* });
+    };
+}
+pub(crate) use module_drvsim_driver;

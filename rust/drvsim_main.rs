@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! drvsim: a software bus for reproducing and testing device/driver
+//! lifetime and locking bugs. See `Documentation/drvsim.rst`.
+
+use kernel::prelude::*;
+
+mod abi;
+mod bus;
+mod device;
+mod parse;
+mod selftest;
+mod sysfs;
+
+module! {
+    type: Drvsim,
+    name: "drvsim",
+    authors: ["drvsim developers"],
+    description: "Software bus for device/driver lifetime and locking tests",
+    license: "GPL",
+    params: {
+        selftest_lockdep_abba: bool {
+            default: false,
+            description: "At load, take two locks in both orders so that lockdep reports a circular dependency (positive control for the test suite's splat scanner)",
+        },
+    },
+}
+
+struct Drvsim;
+
+impl kernel::Module for Drvsim {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        if module_parameters::selftest_lockdep_abba.value() {
+            selftest::lockdep_abba()?;
+        }
+        bus::register()?;
+        pr_info!("drvsim: bus registered\n");
+        Ok(Drvsim)
+    }
+}
+
+impl Drop for Drvsim {
+    fn drop(&mut self) {
+        bus::unregister();
+        pr_info!("drvsim: bus unregistered\n");
+    }
+}

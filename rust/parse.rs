@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Parsing of the bus attributes' input (`new_device`, `del_device`).
+//!
+//! Pure functions over byte slices, so that KUnit can test every rule
+//! without touching the driver core.
+
+use kernel::prelude::*;
+
+/// Longest device or type name, without the terminating NUL.
+pub(crate) const NAME_MAX: usize = 31;
+/// Most virtual functions a physical function may declare.
+pub(crate) const TOTALVFS_MAX: u32 = 1024;
+/// Most simulated register regions a device may carry.
+pub(crate) const REGIONS_MAX: u32 = 256;
+
+/// A short name (device or type): 1 to [`NAME_MAX`] bytes, NUL-padded.
+///
+/// # Invariants
+///
+/// `len` is in `1..=NAME_MAX`, `buf[..len]` holds only bytes accepted by
+/// [`Name::parse`], and `buf[len..]` is all NUL.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Name {
+    buf: [u8; NAME_MAX + 1],
+    len: usize,
+}
+
+impl Name {
+    /// Parses a device or type name: `[a-z0-9_.-]`, 1 to 31 bytes, and not
+    /// `.` or `..` (they would be sysfs directory names).
+    pub(crate) fn parse(s: &[u8]) -> Result<Self> {
+        let ok = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-');
+        if s.is_empty() || s.len() > NAME_MAX || !s.iter().all(ok) || s == b"." || s == b".." {
+            return Err(EINVAL);
+        }
+        let mut buf = [0u8; NAME_MAX + 1];
+        buf[..s.len()].copy_from_slice(s);
+        // INVARIANT: checked above.
+        Ok(Self { buf, len: s.len() })
+    }
+
+    /// The name's bytes, without the NUL.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// The name as a C string.
+    pub(crate) fn as_cstr(&self) -> &CStr {
+        // The type invariant guarantees a NUL at `len` and none before it.
+        CStr::from_bytes_with_nul(&self.buf[..=self.len]).unwrap_or(c"")
+    }
+}
+
+/// What a `new_device` write asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NewDevice {
+    /// The device name, its directory under `/sys/bus/drvsim/devices`.
+    pub(crate) name: Name,
+    /// The device type that drivers match on.
+    pub(crate) type_: Name,
+    /// Virtual functions the device can spawn; non-zero makes it a PF.
+    pub(crate) totalvfs: u32,
+    /// Simulated register regions.
+    pub(crate) regions: u32,
+}
+
+/// Strips one trailing newline, as `echo` adds.
+pub(crate) fn chomp(s: &[u8]) -> &[u8] {
+    s.strip_suffix(b"\n").unwrap_or(s)
+}
+
+fn parse_u32(s: &[u8], max: u32) -> Result<u32> {
+    if s.is_empty() || s.len() > 10 || !s.iter().all(u8::is_ascii_digit) {
+        return Err(EINVAL);
+    }
+    let v = s.iter().fold(0u64, |v, &c| v * 10 + u64::from(c - b'0'));
+    u32::try_from(v).ok().filter(|&v| v <= max).ok_or(EINVAL)
+}
+
+impl NewDevice {
+    /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`, fields
+    /// separated by single or repeated spaces, one trailing newline allowed.
+    /// Each option may appear once.
+    pub(crate) fn parse(line: &[u8]) -> Result<Self> {
+        let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
+        let name = Name::parse(words.next().ok_or(EINVAL)?)?;
+        let (mut type_, mut totalvfs, mut regions) = (None, None, None);
+        for word in words {
+            let eq = word.iter().position(|&c| c == b'=').ok_or(EINVAL)?;
+            let (key, val) = (&word[..eq], &word[eq + 1..]);
+            let slot_was_empty = match key {
+                b"type" => type_.replace(Name::parse(val)?).is_none(),
+                b"totalvfs" => totalvfs.replace(parse_u32(val, TOTALVFS_MAX)?).is_none(),
+                b"regions" => regions.replace(parse_u32(val, REGIONS_MAX)?).is_none(),
+                _ => return Err(EINVAL),
+            };
+            if !slot_was_empty {
+                return Err(EINVAL);
+            }
+        }
+        Ok(Self {
+            name,
+            type_: match type_ {
+                Some(t) => t,
+                None => Name::parse(b"sample")?,
+            },
+            totalvfs: totalvfs.unwrap_or(0),
+            regions: regions.unwrap_or(0),
+        })
+    }
+}
+
+#[kunit_tests(drvsim_parse)]
+mod tests {
+    use super::*;
+
+    fn nd(s: &[u8]) -> Result<NewDevice> {
+        NewDevice::parse(s)
+    }
+
+    #[test]
+    fn name_charset_and_length() {
+        assert!(Name::parse(b"a").is_ok());
+        assert!(Name::parse(b"pf0.vf-1_x").is_ok());
+        assert!(Name::parse(&[b'a'; NAME_MAX]).is_ok());
+        assert_eq!(Name::parse(&[b'a'; NAME_MAX + 1]).err(), Some(EINVAL));
+        assert_eq!(Name::parse(b"").err(), Some(EINVAL));
+        for bad in [&b"Upper"[..], b"sp ace", b"sl/ash", b"\xc3\xa9", b".", b".."] {
+            assert_eq!(Name::parse(bad).err(), Some(EINVAL));
+        }
+        assert_eq!(Name::parse(b"...").map(|n| n.len), Ok(3));
+    }
+
+    #[test]
+    fn name_as_cstr_round_trips() {
+        let n = Name::parse(b"dev0").unwrap();
+        assert_eq!(n.as_bytes(), b"dev0");
+        assert_eq!(n.as_cstr().to_bytes(), b"dev0");
+    }
+
+    #[test]
+    fn new_device_defaults() {
+        let d = nd(b"dev0\n").unwrap();
+        assert_eq!(d.name.as_bytes(), b"dev0");
+        assert_eq!(d.type_.as_bytes(), b"sample");
+        assert_eq!((d.totalvfs, d.regions), (0, 0));
+    }
+
+    #[test]
+    fn new_device_options_any_order() {
+        let d = nd(b"pf0  regions=4 type=faulty totalvfs=8").unwrap();
+        assert_eq!(d.type_.as_bytes(), b"faulty");
+        assert_eq!((d.totalvfs, d.regions), (8, 4));
+        assert_eq!(nd(b"pf0 totalvfs=1024").map(|d| d.totalvfs), Ok(TOTALVFS_MAX));
+        assert_eq!(nd(b"pf0 regions=256").map(|d| d.regions), Ok(REGIONS_MAX));
+    }
+
+    #[test]
+    fn new_device_rejects_malformed() {
+        for bad in [
+            &b""[..], b"\n", b"Dev", b"dev type", b"dev type=", b"dev type=A",
+            b"dev color=red", b"dev totalvfs=-1", b"dev totalvfs=1025",
+            b"dev totalvfs=0x10", b"dev regions=257", b"dev regions=99999999999",
+            b"dev type=a type=b", b"dev regions=1 regions=1", b"dev\n\n",
+        ] {
+            assert_eq!(nd(bad).err(), Some(EINVAL));
+        }
+    }
+}

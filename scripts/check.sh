@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make check`: build everything, run every KUnit suite and kselftest in
+# one guest, scan its log for splats, then run each positive control in a
+# throwaway guest and check that the scanner flags the splat it provokes.
+# Prints one line per case, then "N passed, N failed"; non-zero exit on
+# any failure.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+S=$DRVSIM_ROOT/scripts
+t0=$SECONDS
+KDIR=$("$S/kdir.sh")
+export KDIR
+"$S/modules.sh" "$KDIR"
+note "toolchain, kernel and modules ready after $((SECONDS - t0))s"
+
+passed=0 failed=0
+case_result() { # PASS|FAIL name [detail]
+	echo "$1 $2${3:+ ($3)}"
+	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+# 1. The suite, in one guest with every module loaded.
+export SAMPLES=${SAMPLES:-"drvsim_sample"}
+set +e
+QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} "$S/vm.sh" run "$S/guest-check.sh" check
+guest_rc=$?
+set -e
+out=$DRVSIM_OUT
+if [ "$guest_rc" = 125 ]; then
+	case_result FAIL "guest: finished" "see $out/check.log"
+	tail -40 "$out/check.log" | tr -d '\r' >&2
+else
+	case_result PASS "guest: finished"
+fi
+counts=$(python3 "$S/results.py" "$KDIR/source/tools/testing/kunit/kunit.py" "$out/check.results" 2>"$out/results.counts") || true
+echo "$counts"
+read -r p f < <(tail -1 "$out/results.counts")
+passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
+if splats=$("$S/scan-log.sh" "$out/check.log"); then
+	case_result PASS "guest: log free of splats"
+else
+	echo "$splats" | head -40
+	case_result FAIL "guest: log free of splats" "see $out/check.log"
+fi
+
+# 2. Positive controls: each must make the scanner report what it expects.
+for c in "$DRVSIM_ROOT"/tests/controls/*.sh; do
+	name=controls/$(basename "$c" .sh)
+	hdr() { sed -n "s/^# control-$1: //p" "$c"; }
+	expect=$(hdr expect)
+	set +e
+	DRVSIM_PARAMS=$(hdr params) SAMPLES=$(hdr samples) HUNG_TASK_SECS=$(hdr hung-task-secs) \
+		QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} "$S/vm.sh" run "$c" "control-$(basename "$c" .sh)" 2>/dev/null
+	set -e
+	found=$("$S/scan-log.sh" "$out/control-$(basename "$c" .sh).log" | grep -E -m1 -- "$expect" || true)
+	if [ -n "$found" ]; then
+		case_result PASS "$name: scanner flags '$expect'"
+	else
+		case_result FAIL "$name: scanner flags '$expect'" "not found in $out/control-$(basename "$c" .sh).log"
+	fi
+done
+
+note "check took $((SECONDS - t0))s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the drvsim guest (busybox). Loads the modules, runs the job the
+# host packed into /drvsim, reports on the second serial port, and reboots
+# (QEMU runs with -no-reboot, so rebooting ends it).
+#
+# ttyS0: kernel console and the job's output (the log the host scans).
+# ttyS1: the host's channel: job results and the exit/end markers.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmp /tmp
+export PATH=/bin HOME=/root DRVSIM_RESULTS=/dev/ttyS1
+cd /root
+
+. /drvsim/job.env
+report() { echo "$*" > "$DRVSIM_RESULTS"; }
+
+# Hung tasks must be reported within a test run, not after it.
+echo "${HUNG_TASK_SECS:-20}" > /proc/sys/kernel/hung_task_timeout_secs
+# Only leaks made by the job count: forget boot-time objects.
+echo clear > /sys/kernel/debug/kmemleak 2>/dev/null
+
+load_modules() {
+	insmod /drvsim/modules/drvsim.ko $DRVSIM_PARAMS || return 1
+	for m in $SAMPLES; do
+		insmod /drvsim/modules/$m.ko || return 1
+	done
+}
+
+if ! load_modules; then
+	echo "drvsim-init: loading modules failed"
+	rc=125
+elif [ "$MODE" = vm ]; then
+	[ -x /drvsim/topology.sh ] && /drvsim/topology.sh
+	echo "drvsim VM: bus at /sys/bus/drvsim; Ctrl-A X quits QEMU, 'exit' reboots."
+	setsid cttyhack sh -l
+	rc=0
+else
+	sh /drvsim/job
+	rc=$?
+fi
+report "DRVSIM-EXIT $rc"
+
+# kmemleak reports objects older than 5 s that nothing points to; scan
+# twice so that objects still in flight during the first scan settle.
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+fi
+report "DRVSIM-END"
+sync
+reboot -f

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Scan a guest console log for splats. Prints one line per finding,
+# "splat: <kind>: <log line>", and exits 1 if there is any.
+#
+# A clean drvsim run prints none of these; any stack dump at all is a
+# finding, so a new kind of report cannot slip through unnamed.
+log=${1:?usage: scan-log.sh LOG}
+tr -d '\r' < "$log" | awk '
+	/possible (circular|recursive) locking|inconsistent lock state|lock held when returning|bad unlock balance|suspicious RCU usage|held lock freed|possible irq lock inversion|circular locking/ { kind = "lockdep" }
+	/BUG: KASAN:/ { kind = "kasan" }
+	/unreferenced object 0x/ { kind = "kmemleak" }
+	/INFO: task .* blocked for more than|hung_task: blocked tasks/ { kind = "hung task" }
+	/UBSAN:/ { kind = "ubsan" }
+	/detected stalls? on CPU|rcu_.* self-detected stall|soft lockup/ { kind = "stall" }
+	/Kernel panic/ { kind = "panic" }
+	/Oops|general protection fault|kernel BUG at/ { kind = "oops" }
+	/BUG:/ && kind == "" { kind = "BUG" }
+	/WARNING:/ && kind == "" { kind = "WARNING" }
+	/Call Trace:/ && kind == "" { kind = "stack dump" }
+	kind != "" { print "splat: " kind ": " $0; found = 1; kind = "" }
+	END { exit found }
+'

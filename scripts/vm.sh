@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the drvsim guest.
+#
+#   vm.sh run SCRIPT [NAME]   run SCRIPT as root after loading the modules;
+#                             exit with its status (125: guest failed)
+#   vm.sh vm                  interactive shell, sample topology created
+#
+# Environment: KDIR (kernel build), DRVSIM_PARAMS (drvsim.ko parameters),
+# SAMPLES (sample modules to load), TIMEOUT (seconds, run mode), QUIET=1
+# (do not stream the console). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+mode=$1
+script=${2:-}
+name=${3:-run}
+: "${KDIR:?KDIR must name the kernel build directory}"
+SAMPLES=${SAMPLES:-drvsim_sample}
+mkdir -p "$DRVSIM_OUT"
+log=$DRVSIM_OUT/$name.log
+results=$DRVSIM_OUT/$name.results
+stage=$(mktemp -d "$DRVSIM_OUT/stage.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+# The initramfs: busybox, the modules, the tests, the job.
+{
+	cat <<-EOL
+	dir /dev 0755 0 0
+	nod /dev/console 0600 0 0 c 5 1
+	dir /bin 0755 0 0
+	file /bin/busybox $(command -v busybox) 0755 0 0
+	slink /bin/sh busybox 0777 0 0
+	dir /proc 0755 0 0
+	dir /sys 0755 0 0
+	dir /tmp 1777 0 0
+	dir /root 0700 0 0
+	file /init $DRVSIM_ROOT/scripts/guest-init.sh 0755 0 0
+	dir /drvsim 0755 0 0
+	dir /drvsim/modules 0755 0 0
+	dir /drvsim/tests 0755 0 0
+	dir /drvsim/lib 0755 0 0
+	file /drvsim/lib/ktap_helpers.sh $(cd "$KDIR" && readlink -f source)/tools/testing/selftests/kselftest/ktap_helpers.sh 0644 0 0
+	file /drvsim/topology.sh $DRVSIM_ROOT/scripts/topology.sh 0755 0 0
+	EOL
+	for ko in "$DRVSIM_ROOT"/rust/*.ko "$DRVSIM_ROOT"/samples/*.ko; do
+		echo "file /drvsim/modules/$(basename "$ko") $ko 0644 0 0"
+	done
+	for t in "$DRVSIM_ROOT"/tests/*.sh; do
+		echo "file /drvsim/tests/$(basename "$t") $t 0755 0 0"
+	done
+	for t in "$DRVSIM_ROOT"/tests/lib/*.sh; do
+		echo "file /drvsim/lib/$(basename "$t") $t 0644 0 0"
+	done
+	if [ "$mode" = run ]; then
+		echo "file /drvsim/job $(readlink -f "$script") 0755 0 0"
+	fi
+	printf 'MODE=%q\nDRVSIM_PARAMS=%q\nSAMPLES=%q\nHUNG_TASK_SECS=%q\n' \
+		"$mode" "${DRVSIM_PARAMS:-}" "$SAMPLES" "${HUNG_TASK_SECS:-20}" > "$stage/job.env"
+	echo "file /drvsim/job.env $stage/job.env 0644 0 0"
+} > "$stage/cpio.list"
+"$KDIR/usr/gen_init_cpio" "$stage/cpio.list" > "$stage/initramfs.cpio"
+
+qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$KDIR/arch/x86/boot/bzImage"
+	-initrd "$stage/initramfs.cpio" -no-reboot -display none -nodefaults
+	-append "console=ttyS0 panic=-1 kmemleak=on kunit.enable=1 ${KERNEL_CMDLINE:-}"
+	-serial mon:stdio -serial "file:$results")
+accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
+# shellcheck disable=SC2206
+qemu+=($accel)
+
+if [ "$mode" = vm ]; then
+	note "booting ($accel); Ctrl-A X quits QEMU"
+	exec "${qemu[@]}"
+fi
+
+note "guest log: $log"
+set +e
+if [ "${QUIET:-0}" = 1 ]; then
+	timeout --foreground -k 10 "${TIMEOUT:-900}" "${qemu[@]}" < /dev/null > "$log" 2>&1
+else
+	timeout --foreground -k 10 "${TIMEOUT:-900}" "${qemu[@]}" < /dev/null 2>&1 | tee "$log"
+fi
+set -e
+rc=$(sed -n 's/^DRVSIM-EXIT \([0-9]*\).*/\1/p' "$results" | tail -1)
+if [ -z "$rc" ] || ! grep -q '^DRVSIM-END' "$results"; then
+	note "guest did not finish (timeout ${TIMEOUT:-900}s, crash or panic); log: $log"
+	exit 125
+fi
+note "guest exit status $rc; log: $log"
+exit "$rc"

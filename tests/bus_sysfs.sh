@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# The drvsim bus in sysfs: bus attributes, device attributes and their
+# errnos, binding of the sample driver. See Documentation/sysfs.rst.
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 17
+reset_bus
+
+ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
+expect_errno 0 "$BUS/new_device" "dev0" "new_device creates a device"
+ktap_test_result "device appears under devices/" test -d "$BUS/devices/dev0"
+expect_eq sample "$(cat "$BUS/devices/dev0/type" 2>&1)" "type defaults to sample"
+expect_eq drvsim:sample "$(cat "$BUS/devices/dev0/modalias" 2>&1)" "modalias is drvsim:<type>"
+expect_eq drvsim_sample "$(driver_of dev0)" "sample driver binds a sample device"
+expect_errno EEXIST "$BUS/new_device" "dev0" "duplicate name: EEXIST"
+expect_errno EINVAL "$BUS/new_device" "Bad_Name" "malformed name: EINVAL"
+expect_errno EINVAL "$BUS/new_device" "dev1 color=red" "unknown option: EINVAL"
+expect_errno EINVAL "$BUS/new_device" "dev1 totalvfs=x" "non-numeric totalvfs: EINVAL"
+expect_errno 0 "$BUS/new_device" "dev2 type=other totalvfs=2 regions=3" "new_device with every option"
+expect_eq "other none" "$(cat "$BUS/devices/dev2/type") $(driver_of dev2)" "no driver for an unknown type"
+expect_errno ENOENT "$BUS/del_device" "nosuch" "del_device of an unknown name: ENOENT"
+expect_errno 0 "$BUS/del_device" "dev2" "del_device removes a device"
+ktap_test_result "deleted device is gone" test ! -e "$BUS/devices/dev2"
+expect_errno 0 "$BUS/devices/dev0/remove" "1" "remove attribute removes the device"
+ktap_test_result "removed device is gone" test ! -e "$BUS/devices/dev0"
+ktap_finished

@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for drvsim's kselftest scripts (busybox sh in the guest).
+# TAP comes from the kernel tree's own ktap_helpers.sh.
+. /drvsim/lib/ktap_helpers.sh
+
+BUS=/sys/bus/drvsim
+
+# errno_of FILE VALUE: write VALUE to FILE; print "0" on success, else the
+# errno name (EINVAL, EEXIST, ...) that the write failed with.
+errno_of() {
+	local err
+	err=$( (printf '%s' "$2" > "$1") 2>&1 ) && { echo 0; return; }
+	case "$err" in
+	*"Invalid argument"*) echo EINVAL ;;
+	*"File exists"*) echo EEXIST ;;
+	*"No such file or directory"*) echo ENOENT ;;
+	*"No such device or address"*) echo ENXIO ;;
+	*"No such device"*) echo ENODEV ;;
+	*"Device or resource busy"*) echo EBUSY ;;
+	*"Numerical result out of range"*) echo ERANGE ;;
+	*"Operation not permitted"*) echo EPERM ;;
+	*"Operation not supported"*) echo EOPNOTSUPP ;;
+	*"Permission denied"*) echo EACCES ;;
+	*) echo "unknown($err)" ;;
+	esac
+}
+
+# expect_errno WANT FILE VALUE DESC: one test case.
+expect_errno() {
+	local got
+	got=$(errno_of "$2" "$3")
+	if [ "$got" = "$1" ]; then
+		ktap_test_pass "$4"
+	else
+		ktap_print_msg "$4: wrote '$3' to $2: want $1, got $got"
+		ktap_test_fail "$4"
+	fi
+}
+
+# expect_eq WANT GOT DESC: one test case.
+expect_eq() {
+	if [ "$1" = "$2" ]; then
+		ktap_test_pass "$3"
+	else
+		ktap_print_msg "$3: want '$1', got '$2'"
+		ktap_test_fail "$3"
+	fi
+}
+
+# The driver a device is bound to, or "none".
+driver_of() {
+	local l
+	l=$(readlink "$BUS/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
+}
+
+# Remove every device, so each script starts from an empty bus.
+reset_bus() {
+	for d in "$BUS"/devices/*; do
+		[ -e "$d" ] && printf '%s' "${d##*/}" > "$BUS/del_device" 2>/dev/null
+	done
+	return 0
+}

@@ -23,6 +23,12 @@ results=$DRVSIM_OUT/$name.results
 stage=$(mktemp -d "$DRVSIM_OUT/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
+# Guest tools: static binaries built from tests/tools.
+for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
+	bin=$DRVSIM_OUT/$(basename "$c" .c)
+	[ "$bin" -nt "$c" ] || gcc -static -O2 -Wall -o "$bin" "$c" || die "building $c failed"
+done
+
 # The initramfs: busybox, the modules, the tests, the job.
 {
 	cat <<-EOL
@@ -40,6 +46,8 @@ trap 'rm -rf "$stage"' EXIT
 	dir /drvsim/modules 0755 0 0
 	dir /drvsim/tests 0755 0 0
 	dir /drvsim/lib 0755 0 0
+	dir /drvsim/bin 0755 0 0
+	file /drvsim/bin/sysfs-write $DRVSIM_OUT/sysfs-write 0755 0 0
 	file /drvsim/lib/ktap_helpers.sh $(cd "$KDIR" && readlink -f source)/tools/testing/selftests/kselftest/ktap_helpers.sh 0644 0 0
 	file /drvsim/topology.sh $DRVSIM_ROOT/scripts/topology.sh 0755 0 0
 	EOL

@@ -5,24 +5,10 @@
 
 BUS=/sys/bus/drvsim
 
-# errno_of FILE VALUE: write VALUE to FILE; print "0" on success, else the
-# errno name (EINVAL, EEXIST, ...) that the write failed with.
+# errno_of FILE VALUE: write VALUE to FILE in one write(2); print "0" on
+# success, else the errno name (EINVAL, EEXIST, ...) it failed with.
 errno_of() {
-	local err
-	err=$( (printf '%s' "$2" > "$1") 2>&1 ) && { echo 0; return; }
-	case "$err" in
-	*"Invalid argument"*) echo EINVAL ;;
-	*"File exists"*) echo EEXIST ;;
-	*"No such file or directory"*) echo ENOENT ;;
-	*"No such device or address"*) echo ENXIO ;;
-	*"No such device"*) echo ENODEV ;;
-	*"Device or resource busy"*) echo EBUSY ;;
-	*"Numerical result out of range"*) echo ERANGE ;;
-	*"Operation not permitted"*) echo EPERM ;;
-	*"Operation not supported"*) echo EOPNOTSUPP ;;
-	*"Permission denied"*) echo EACCES ;;
-	*) echo "unknown($err)" ;;
-	esac
+	/drvsim/bin/sysfs-write "$1" "$2"
 }
 
 # expect_errno WANT FILE VALUE DESC: one test case.

@@ -6,6 +6,7 @@
 use crate::{
     abi::{DeviceIdRaw, DriverRaw, TYPE_LEN},
     device::{DevRef, DrvsimDevice, DEV_GROUPS},
+    device_lock::MatchLock,
     parse::{self, Name, NewDevice},
     sysfs::{self, Static},
 };
@@ -15,6 +16,7 @@ use kernel::{
     error::to_result,
     ffi::{c_char, c_int, c_void},
     prelude::*,
+    task::Task,
 };
 
 kernel::sync::global_lock! {
@@ -92,6 +94,8 @@ unsafe fn match_device(dev: *mut bindings::device, drv: *const bindings::device_
 }
 
 unsafe extern "C" fn bus_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
+    // SAFETY: the driver core calls match with a device of this bus.
+    let _lock = MatchLock::enter(unsafe { &*DrvsimDevice::from_raw(dev) });
     // SAFETY: the driver core calls match with a device and a driver of this bus.
     c_int::from(unsafe { match_device(dev, drv) }.is_some())
 }
@@ -106,11 +110,16 @@ unsafe extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
         return ENODEV.to_errno();
     };
     // SAFETY: `drv` is a registered drvsim driver.
-    match unsafe { (*to_driver(drv)).probe } {
-        // SAFETY: the driver's probe contract: a bound-in-progress device.
-        Some(probe) => unsafe { probe(dev, id.unwrap_or(ptr::null())) },
-        None => ENODEV.to_errno(),
-    }
+    let Some(probe) = (unsafe { (*to_driver(drv)).probe }) else {
+        return ENODEV.to_errno();
+    };
+    // SAFETY: `dev` is a live drvsim device.
+    let this = unsafe { &*DrvsimDevice::from_raw(dev) };
+    this.set_probing(Task::current_raw());
+    // SAFETY: the driver's probe contract: a bound-in-progress device.
+    let r = unsafe { probe(dev, id.unwrap_or(ptr::null())) };
+    this.set_probing(ptr::null_mut());
+    r
 }
 
 unsafe extern "C" fn bus_remove(dev: *mut bindings::device) {

@@ -7,14 +7,14 @@
 //! reference (sysfs, a driver, an open file, a lookup) is gone.
 
 use crate::{
-    bus,
+    bus, device_lock,
     parse::{self, Name, NewDevice},
     sysfs::{self, Static},
 };
 use core::{
     ops::Deref,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 use kernel::{bindings, error::to_result, ffi::c_char, prelude::*, types::Opaque};
 
@@ -38,6 +38,12 @@ pub(crate) struct DrvsimDevice {
     pub(crate) regions: u32,
     /// Set when removal starts; a dead device matches no driver.
     dead: AtomicBool,
+    /// The task running this device's probe, if any.
+    probing: AtomicPtr<bindings::task_struct>,
+    /// This device lock's own lockdep class, with `lockdep_device_class`.
+    lock_key: Opaque<bindings::lock_class_key>,
+    /// Whether `lock_key` is registered.
+    has_lock_key: bool,
 }
 
 impl DrvsimDevice {
@@ -52,6 +58,9 @@ impl DrvsimDevice {
                 totalvfs: req.totalvfs,
                 regions: req.regions,
                 dead: AtomicBool::new(false),
+                probing: AtomicPtr::new(ptr::null_mut()),
+                lock_key: Opaque::zeroed(),
+                has_lock_key: device_lock::per_device_class(),
             },
             GFP_KERNEL,
         )?;
@@ -65,6 +74,12 @@ impl DrvsimDevice {
             bindings::device_initialize(dev);
             (*dev).bus = bus::BUS.get();
             (*dev).release = Some(Self::release);
+        }
+        // SAFETY: `this` is valid until `release`.
+        if unsafe { (*this).has_lock_key } {
+            // SAFETY: `dev` is initialised and unlocked; the key lives in the
+            // same allocation and `release` unregisters it before freeing.
+            unsafe { device_lock::register_class(dev, (*this).lock_key.get()) };
         }
         // SAFETY: `dev` is initialised; the format takes one C string, the
         // NUL-terminated name that `this` owns.
@@ -83,7 +98,11 @@ impl DrvsimDevice {
     unsafe extern "C" fn release(dev: *mut bindings::device) {
         // SAFETY: by the type invariant `dev` is embedded in a `DrvsimDevice`
         // allocated as a `KBox`, and this is the last reference to it.
-        drop(unsafe { KBox::from_raw(Self::from_raw(dev).cast_mut()) });
+        let this = unsafe { KBox::from_raw(Self::from_raw(dev).cast_mut()) };
+        if this.has_lock_key {
+            // SAFETY: registered in `create()`; nothing uses the lock now.
+            unsafe { device_lock::unregister_class(this.lock_key.get()) };
+        }
     }
 
     /// The `DrvsimDevice` that embeds `dev`.
@@ -101,6 +120,17 @@ impl DrvsimDevice {
     /// The embedded `struct device`.
     pub(crate) fn as_raw(&self) -> *mut bindings::device {
         self.dev.get()
+    }
+
+    /// Records that `task` runs (or, with NULL, no longer runs) this
+    /// device's probe.
+    pub(crate) fn set_probing(&self, task: *mut bindings::task_struct) {
+        self.probing.store(task, Ordering::Release);
+    }
+
+    /// Whether `task` is running this device's probe.
+    pub(crate) fn in_probe_of(&self, task: *mut bindings::task_struct) -> bool {
+        self.probing.load(Ordering::Acquire) == task
     }
 
     /// Whether removal of this device has started.

@@ -99,6 +99,10 @@ pub(crate) trait Driver {
     /// The device types this driver binds.
     const ID_TABLE: IdTable<Self::IdInfo>;
 
+    /// NULL-terminated attribute groups for the driver's sysfs directory
+    /// (`struct device_driver.groups`), or NULL.
+    const GROUPS: *const *const bindings::attribute_group = core::ptr::null();
+
     /// Binds `dev`. `id_info` is `None` when the device matched through
     /// `driver_override` only.
     fn probe<'bound>(
@@ -189,6 +193,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         // pinned `Registration`; nothing else sees it yet.
         unsafe {
             (*drv).id_table = T::ID_TABLE.as_ptr();
+            (*drv).driver.groups = T::GROUPS.cast_mut();
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
         }

@@ -8,6 +8,7 @@ use kernel::prelude::*;
 mod abi;
 mod bus;
 mod device;
+mod device_lock;
 mod parse;
 mod selftest;
 mod sysfs;
@@ -19,6 +20,14 @@ module! {
     description: "Software bus for device/driver lifetime and locking tests",
     license: "GPL",
     params: {
+        match_takes_device_lock: bool {
+            default: false,
+            description: "Broken design: take the device lock in match for callers that do not hold it (7.0-rc1, reverted)",
+        },
+        lockdep_device_class: bool {
+            default: false,
+            description: "Give each device lock its own lockdep class and annotate the lock in match, so lockdep reports drivers registered from probe",
+        },
         selftest_lockdep_abba: bool {
             default: false,
             description: "At load, take two locks in both orders so that lockdep reports a circular dependency (positive control for the test suite's splat scanner)",

@@ -6,7 +6,10 @@
  */
 #include <linux/device.h>
 #include <linux/export.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
 
 struct drvsim_driver;
 
@@ -23,4 +26,57 @@ EXPORT_SYMBOL_GPL(drvsim_device_type);
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)
 {
 	return device_match_driver_override(dev, drv);
+}
+
+/*
+ * The switches that restore broken designs (see Documentation/drvsim.rst)
+ * need to look at and annotate the device lock, which Rust can only reach
+ * through these helpers.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#error "drvsim reads struct mutex's owner word, which PREEMPT_RT does not have"
+#endif
+
+/* Whether the current task holds dev's lock (mutex owner word, flags masked). */
+bool drvsim_device_lock_owned_by_current(struct device *dev)
+{
+	return (atomic_long_read(&dev->mutex.owner) & ~0x07UL) == (unsigned long)current;
+}
+
+void drvsim_device_lock(struct device *dev)
+{
+	device_lock(dev);
+}
+
+void drvsim_device_unlock(struct device *dev)
+{
+	device_unlock(dev);
+}
+
+/*
+ * lockdep_device_class: the driver core puts every device lock in lockdep's
+ * "novalidate" class; give this device a class of its own, as in Danilo
+ * Krummrich's debugging patch from the locked-match thread. key must live
+ * in the device and be unregistered before it is freed.
+ */
+void drvsim_device_lockdep_register(struct device *dev, struct lock_class_key *key)
+{
+	lockdep_register_key(key);
+	lockdep_set_class(&dev->mutex, key);
+}
+
+void drvsim_device_lockdep_unregister(struct lock_class_key *key)
+{
+	lockdep_unregister_key(key);
+}
+
+/* Tell lockdep the device lock is taken in match, without taking it. */
+void drvsim_device_lockdep_acquire(struct device *dev)
+{
+	mutex_acquire(&dev->mutex.dep_map, 0, 0, _RET_IP_);
+}
+
+void drvsim_device_lockdep_release(struct device *dev)
+{
+	mutex_release(&dev->mutex.dep_map, _RET_IP_);
 }

@@ -5,6 +5,10 @@
 //! The driver core keeps pointers to these C structures for as long as the
 //! bus is registered, so they are `static`s built in const context. The
 //! callbacks live next to the state they act on (`bus.rs`, `device.rs`).
+//! Sample drivers include this file too, for their driver attributes, and
+//! each includer uses only part of it.
+
+#![allow(dead_code)]
 
 use core::cell::UnsafeCell;
 use kernel::{bindings, ffi::c_char, prelude::*};
@@ -78,6 +82,23 @@ pub(crate) const fn bus_attr_wo(name: &'static CStr, store: BusStore) -> binding
     }
 }
 
+/// Callback types of driver attributes.
+pub(crate) type DrvShow = unsafe extern "C" fn(*mut bindings::device_driver, *mut c_char) -> isize;
+pub(crate) type DrvStore = unsafe extern "C" fn(*mut bindings::device_driver, *const c_char, usize) -> isize;
+
+/// A driver attribute (`DRIVER_ATTR_RO`/`_WO`/`_RW`).
+pub(crate) const fn drv_attr(
+    name: &'static CStr,
+    show: Option<DrvShow>,
+    store: Option<DrvStore>,
+) -> bindings::driver_attribute {
+    bindings::driver_attribute {
+        attr: attr(name, mode(show.is_some(), store.is_some())),
+        show,
+        store,
+    }
+}
+
 const fn mode(read: bool, write: bool) -> u16 {
     (if read { 0o444 } else { 0 }) | (if write { 0o200 } else { 0 })
 }
@@ -129,3 +150,4 @@ pub(crate) fn store_result(r: Result, count: usize) -> isize {
 // is only right while `attr` is the first member, as the C macros assume.
 const _: () = assert!(core::mem::offset_of!(bindings::device_attribute, attr) == 0);
 const _: () = assert!(core::mem::offset_of!(bindings::bus_attribute, attr) == 0);
+const _: () = assert!(core::mem::offset_of!(bindings::driver_attribute, attr) == 0);

@@ -12,7 +12,7 @@ set -euo pipefail
 
 pkg=linux-source-$KERNEL_SERIES
 apt_dir=$DRVSIM_CACHE/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
+mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$DRVSIM_CACHE/src"
 
 mirror_uri() {
 	local f uri

@@ -26,7 +26,7 @@
 //! the anti-pattern and does count.
 
 use crate::device::DrvsimDevice;
-use kernel::{bindings, prelude::*, task::Task};
+use kernel::{bindings, task::Task};
 
 // Only pointers cross; see the note on `improper_ctypes` in driver.rs.
 #[allow(improper_ctypes)]
@@ -42,12 +42,12 @@ extern "C" {
 
 /// Whether `match_takes_device_lock` is set.
 fn takes_lock() -> bool {
-    *crate::module_parameters::match_takes_device_lock.value()
+    crate::module_parameters::match_takes_device_lock.value()
 }
 
 /// Whether `lockdep_device_class` is set.
 pub(crate) fn per_device_class() -> bool {
-    *crate::module_parameters::lockdep_device_class.value()
+    crate::module_parameters::lockdep_device_class.value()
 }
 
 /// Gives `dev`'s lock the lockdep class `key`.

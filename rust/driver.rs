@@ -193,7 +193,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         // pinned `Registration`; nothing else sees it yet.
         unsafe {
             (*drv).id_table = T::ID_TABLE.as_ptr();
-            (*drv).driver.groups = T::GROUPS.cast_mut();
+            (*drv).driver.groups = T::GROUPS;
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
         }
@@ -233,9 +233,11 @@ impl<T: Driver + 'static> Adapter<T> {
 }
 
 /// Declares a module holding one drvsim driver, as `module_auxiliary_driver!`.
+#[allow(unused_macros)]
 macro_rules! module_drvsim_driver {
     ($($f:tt)*) => {
         ::kernel::module_driver!(<T>, $crate::drvsim::Adapter<T>, { $($f)* });
     };
 }
+#[allow(unused_imports)]
 pub(crate) use module_drvsim_driver;

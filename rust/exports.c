@@ -16,7 +16,15 @@ struct drvsim_driver;
 int drvsim_driver_register(struct drvsim_driver *drv, struct module *owner, const char *name);
 void drvsim_driver_unregister(struct drvsim_driver *drv);
 const char *drvsim_device_type(const struct device *dev);
+/* Called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
+bool drvsim_device_lock_owned_by_current(struct device *dev);
+void drvsim_device_lock(struct device *dev);
+void drvsim_device_unlock(struct device *dev);
+void drvsim_device_lockdep_register(struct device *dev, struct lock_class_key *key);
+void drvsim_device_lockdep_unregister(struct lock_class_key *key);
+void drvsim_device_lockdep_acquire(struct device *dev);
+void drvsim_device_lockdep_release(struct device *dev);
 
 EXPORT_SYMBOL_GPL(drvsim_driver_register);
 EXPORT_SYMBOL_GPL(drvsim_driver_unregister);

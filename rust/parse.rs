@@ -111,6 +111,7 @@ impl NewDevice {
     }
 }
 
+#[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_parse)]
 mod tests {
     use super::*;

@@ -112,20 +112,57 @@ pub(crate) const fn group(attrs: *mut *mut bindings::attribute) -> bindings::att
     g
 }
 
-/// Copies `parts` and a newline into a sysfs `show` buffer (one page).
+/// A sysfs `show` buffer (one page) that bytes and `write!` fill in;
+/// what does not fit is dropped.
+pub(crate) struct ShowBuf {
+    buf: *mut c_char,
+    len: usize,
+}
+
+impl ShowBuf {
+    /// Wraps the buffer a `show` callback received.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be the page-sized buffer the driver core passed to `show`.
+    pub(crate) unsafe fn new(buf: *mut c_char) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Appends `bytes`, as much as fits (one byte stays free for sysfs's NUL).
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        let n = bytes.len().min(bindings::PAGE_SIZE as usize - 1 - self.len);
+        // SAFETY: `buf` has room for a page and `len + n < PAGE_SIZE`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.add(self.len).cast(), n) };
+        self.len += n;
+    }
+
+    /// What `show` returns: the number of bytes written.
+    pub(crate) fn done(self) -> isize {
+        self.len as isize
+    }
+}
+
+impl core::fmt::Write for ShowBuf {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.push(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Copies `parts` and a newline into a sysfs `show` buffer.
 ///
 /// # Safety
 ///
 /// `buf` must be the page-sized buffer the driver core passed to `show`.
 pub(crate) unsafe fn emit(buf: *mut c_char, parts: &[&[u8]]) -> isize {
-    let mut n = 0usize;
-    for p in Iterator::chain(parts.iter(), [&b"\n"[..]].iter()) {
-        let len = p.len().min(bindings::PAGE_SIZE as usize - 1 - n);
-        // SAFETY: `buf` has room for a page and `n + len < PAGE_SIZE`.
-        unsafe { core::ptr::copy_nonoverlapping(p.as_ptr(), buf.add(n).cast(), len) };
-        n += len;
+    // SAFETY: per the safety requirement.
+    let mut out = unsafe { ShowBuf::new(buf) };
+    for p in parts {
+        out.push(p);
     }
-    n as isize
+    out.push(b"\n");
+    out.done()
 }
 
 /// The bytes a sysfs `store` callback received.

@@ -10,7 +10,7 @@ if ! make -C "$kdir" M="$DRVSIM_ROOT" $(kmake_args) -j"$(nproc)" modules >"$log"
 	grep -E 'error|warning' -A5 "$log" | head -60 >&2
 	die "module build failed (see $log)"
 fi
-grep -E '^(warning|error)' -A8 "$log" >&2 || true
+if grep -qE "(^|: )warning:" "$log"; then grep -E "(^|: )warning:" -A8 "$log" >&2; die "module build has warnings (see $log)"; fi
 for ko in rust/drvsim.ko samples/drvsim_sample.ko; do
 	[ -f "$DRVSIM_ROOT/$ko" ] || die "module build did not produce $ko"
 done

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A driver for drvsim devices of type `faulty` whose probe misbehaves on
+//! request, per device, to show what a broken driver does to the bus.
+//!
+//! `/sys/bus/drvsim/drivers/drvsim_faulty/probe_mode` takes
+//! `<device> <mode>` (set before or after the device exists; applies to
+//! its next probe) and lists the configured modes when read:
+//!
+//! - `ok`: succeed (the default);
+//! - `fail=<errno>`: fail with `-errno`, 1 to 4095;
+//! - `defer`: return `-EPROBE_DEFER`;
+//! - `sleep=<ms>`: sleep (interruptibly) up to 60000 ms, then succeed;
+//! - `block`: hold the probe, and so the device lock, until `release`;
+//! - `register_driver`: register the companion driver
+//!   `drvsim_faulty_child` on the drvsim bus from inside probe (the
+//!   anti-pattern from the locked-match thread), then succeed;
+//! - `oops`: panic inside probe; refused with `EPERM` unless the module
+//!   was loaded with `allow_oops=1`.
+//!
+//! `release` takes `<device>` or `all` and lets blocked probes finish.
+//! Waits are interruptible, so a blocked probe is not a hung task; the
+//! tasks that wait for its device lock are.
+
+use core::fmt::Write;
+use kernel::{
+    bindings,
+    device::Core,
+    driver,
+    ffi::c_char,
+    prelude::*,
+    task::Task,
+    InPlaceModule, ThisModule,
+};
+
+#[path = "../rust/driver.rs"]
+mod drvsim;
+#[path = "../rust/parse.rs"]
+mod parse;
+#[path = "../rust/sysfs.rs"]
+mod sysfs;
+
+use drvsim::DeviceId;
+use parse::Name;
+use sysfs::Static;
+
+module! {
+    type: FaultyModule,
+    name: "drvsim_faulty",
+    authors: ["drvsim developers"],
+    description: "drvsim driver whose probe misbehaves on request",
+    license: "GPL",
+    params: {
+        allow_oops: bool {
+            default: false,
+            description: "Allow probe_mode 'oops', which panics inside probe",
+        },
+    },
+}
+
+/// What a device's next probe does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Ok,
+    Fail(u32),
+    Defer,
+    Sleep(u32),
+    Block,
+    RegisterDriver,
+    Oops,
+}
+
+impl Mode {
+    fn parse(s: &[u8]) -> Result<Self> {
+        let num = |v: &[u8], max: u32| -> Result<u32> {
+            if v.is_empty() || v.len() > 5 || !v.iter().all(u8::is_ascii_digit) {
+                return Err(EINVAL);
+            }
+            let n = v.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
+            if n == 0 || n > max { Err(EINVAL) } else { Ok(n) }
+        };
+        Ok(match s {
+            b"ok" => Mode::Ok,
+            b"defer" => Mode::Defer,
+            b"block" => Mode::Block,
+            b"register_driver" => Mode::RegisterDriver,
+            b"oops" => Mode::Oops,
+            _ if s.starts_with(b"fail=") => Mode::Fail(num(&s[5..], 4095)?),
+            _ if s.starts_with(b"sleep=") => Mode::Sleep(num(&s[6..], 60000)?),
+            _ => return Err(EINVAL),
+        })
+    }
+}
+
+/// Most devices with a configured mode.
+const MODES_MAX: usize = 64;
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised in module init before the driver registers.
+    /// The configured mode of each device by name; absent means `Ok`.
+    unsafe(uninit) static MODES: Mutex<KVec<(Name, Mode)>> = KVec::new();
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised in module init before the driver registers.
+    /// The companion driver, once a `register_driver` probe registered it.
+    unsafe(uninit) static CHILD: Mutex<Option<Pin<KBox<driver::Registration<drvsim::Adapter<ChildDriver>>>>>> = None;
+}
+
+fn mode_of(name: &[u8]) -> Mode {
+    MODES.lock().iter().find(|(n, _)| n.as_bytes() == name).map_or(Mode::Ok, |&(_, m)| m)
+}
+
+fn set_mode(name: Name, mode: Mode) -> Result {
+    let mut modes = MODES.lock();
+    modes.retain(|(n, _)| *n != name);
+    if mode != Mode::Ok {
+        if modes.len() >= MODES_MAX {
+            return Err(ENOSPC);
+        }
+        modes.push((name, mode), GFP_KERNEL)?;
+    }
+    Ok(())
+}
+
+/// `probe_mode` store: `<device> <mode>`.
+unsafe extern "C" fn probe_mode_store(_drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let line = parse::chomp(unsafe { sysfs::input(buf, count) });
+    let r = (|| {
+        let sp = line.iter().position(|&c| c == b' ').ok_or(EINVAL)?;
+        let name = Name::parse(&line[..sp])?;
+        let mode = Mode::parse(&line[sp + 1..])?;
+        if mode == Mode::Oops && !module_parameters::allow_oops.value() {
+            return Err(EPERM);
+        }
+        set_mode(name, mode)
+    })();
+    sysfs::store_result(r, count)
+}
+
+/// `probe_mode` show: one `<device> <mode>` line per configured device.
+unsafe extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
+    // SAFETY: sysfs passes its page buffer.
+    let mut out = unsafe { sysfs::ShowBuf::new(buf) };
+    for (name, mode) in MODES.lock().iter() {
+        out.push(name.as_bytes());
+        let _ = match *mode {
+            Mode::Ok => writeln!(out, " ok"),
+            Mode::Fail(e) => writeln!(out, " fail={e}"),
+            Mode::Defer => writeln!(out, " defer"),
+            Mode::Sleep(ms) => writeln!(out, " sleep={ms}"),
+            Mode::Block => writeln!(out, " block"),
+            Mode::RegisterDriver => writeln!(out, " register_driver"),
+            Mode::Oops => writeln!(out, " oops"),
+        };
+    }
+    out.done()
+}
+
+/// `release` store: `<device>` or `all`; `ENOENT` if nothing was blocked.
+unsafe extern "C" fn release_store(_drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let arg = parse::chomp(unsafe { sysfs::input(buf, count) });
+    let mut modes = MODES.lock();
+    let before = modes.len();
+    modes.retain(|(n, m)| !(*m == Mode::Block && (arg == b"all" || n.as_bytes() == arg)));
+    sysfs::store_result(if modes.len() < before { Ok(()) } else { Err(ENOENT) }, count)
+}
+
+static ATTR_PROBE_MODE: Static<bindings::driver_attribute> =
+    Static::new(sysfs::drv_attr(c"probe_mode", Some(probe_mode_show), Some(probe_mode_store)));
+static ATTR_RELEASE: Static<bindings::driver_attribute> =
+    Static::new(sysfs::drv_attr(c"release", None, Some(release_store)));
+static ATTRS: Static<[*mut bindings::attribute; 3]> =
+    Static::new([ATTR_PROBE_MODE.get().cast(), ATTR_RELEASE.get().cast(), core::ptr::null_mut()]);
+static GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(ATTRS.get().cast()));
+static GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static::new([GROUP.get().cast_const(), core::ptr::null()]);
+
+/// Sleeps interruptibly for `ms`; `EINTR` if a signal cut it short.
+fn sleep_ms(ms: u32) -> Result {
+    // SAFETY: may sleep; probe runs in process context.
+    let left = unsafe { bindings::msleep_interruptible(ms) };
+    if left == 0 { Ok(()) } else { Err(EINTR) }
+}
+
+/// Blocks until `name` is no longer in `Block` mode. Polls, so that the
+/// wait needs no state beyond the mode table; 10 ms is nothing next to
+/// the seconds a test holds a probe for.
+fn block(name: &[u8]) -> Result {
+    while mode_of(name) == Mode::Block {
+        sleep_ms(10)?;
+        // SAFETY: `current` is valid in process context.
+        if unsafe { Task::current() }.signal_pending() {
+            return Err(EINTR);
+        }
+    }
+    Ok(())
+}
+
+/// Registers the companion driver, once.
+fn register_child() -> Result {
+    let mut child = CHILD.lock();
+    if child.is_none() {
+        *child = Some(KBox::pin_init(
+            driver::Registration::new(c"drvsim_faulty_child", &THIS_MODULE),
+            GFP_KERNEL,
+        )?);
+    }
+    Ok(())
+}
+
+drvsim::drvsim_device_table!(FAULTY_IDS, (), [(DeviceId::new(c"faulty"), ())]);
+drvsim::drvsim_device_table!(CHILD_IDS, (), [(DeviceId::new(c"faulty-child"), ())]);
+
+/// The `faulty` driver.
+struct FaultyDriver;
+
+impl drvsim::Driver for FaultyDriver {
+    type IdInfo = ();
+    type Data<'bound> = ();
+    const ID_TABLE: drvsim::IdTable<()> = &FAULTY_IDS;
+    const GROUPS: *const *const bindings::attribute_group = GROUPS.get().cast_const().cast();
+
+    fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+        let name = dev.as_ref().name().to_bytes();
+        let mode = mode_of(name);
+        dev_info!(dev.as_ref(), "drvsim_faulty: probe\n");
+        match mode {
+            Mode::Ok => Ok(()),
+            Mode::Fail(e) => Err(Error::from_errno(-(e as i32))),
+            Mode::Defer => Err(EPROBE_DEFER),
+            Mode::Sleep(ms) => sleep_ms(ms),
+            Mode::Block => block(name),
+            Mode::RegisterDriver => register_child(),
+            Mode::Oops => panic!("drvsim_faulty: probe_mode oops"),
+        }
+    }
+}
+
+/// The companion driver that `register_driver` registers from probe.
+struct ChildDriver;
+
+impl drvsim::Driver for ChildDriver {
+    type IdInfo = ();
+    type Data<'bound> = ();
+    const ID_TABLE: drvsim::IdTable<()> = &CHILD_IDS;
+
+    fn probe<'bound>(_dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+        Ok(())
+    }
+}
+
+/// The module: the `faulty` driver; the companion driver if a probe
+/// registered it goes away first.
+#[pin_data(PinnedDrop)]
+struct FaultyModule {
+    #[pin]
+    driver: driver::Registration<drvsim::Adapter<FaultyDriver>>,
+}
+
+/// This module, for the companion driver's registration.
+static THIS_MODULE: ThisModule = <FaultyModule as kernel::ModuleMetadata>::THIS_MODULE;
+
+impl InPlaceModule for FaultyModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        // SAFETY: called once, before the driver and its attributes exist.
+        unsafe {
+            MODES.init();
+            CHILD.init();
+        }
+        try_pin_init!(Self {
+            driver <- driver::Registration::new(c"drvsim_faulty", module),
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for FaultyModule {
+    fn drop(self: Pin<&mut Self>) {
+        *CHILD.lock() = None;
+        // Free the table itself, not just its entries.
+        *MODES.lock() = KVec::new();
+    }
+}

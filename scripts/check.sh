@@ -21,7 +21,10 @@ case_result() { # PASS|FAIL name [detail]
 }
 
 # 1. The suite, in one guest with every module loaded.
-export SAMPLES=${SAMPLES:-"drvsim_sample"}
+# The suite runs with per-device lockdep classes, so that every test is
+# also a lockdep check of the device lock (see Documentation/testing.rst).
+export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
+export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
 set +e
 QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} "$S/vm.sh" run "$S/guest-check.sh" check
 guest_rc=$?

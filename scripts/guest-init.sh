@@ -12,10 +12,12 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
-export PATH=/bin HOME=/root DRVSIM_RESULTS=/dev/ttyS1
+export PATH=/bin:/usr/sbin HOME=/root DRVSIM_RESULTS=/dev/ttyS1
 cd /root
 
 . /drvsim/job.env
+# Scripts that reload drvsim need to know how it was loaded.
+export DRVSIM_PARAMS SAMPLES
 report() { echo "$*" > "$DRVSIM_RESULTS"; }
 
 # Hung tasks must be reported within a test run, not after it.

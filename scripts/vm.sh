@@ -16,7 +16,7 @@ mode=$1
 script=${2:-}
 name=${3:-run}
 : "${KDIR:?KDIR must name the kernel build directory}"
-SAMPLES=${SAMPLES:-drvsim_sample}
+SAMPLES=${SAMPLES:-drvsim_sample drvsim_faulty}
 mkdir -p "$DRVSIM_OUT"
 log=$DRVSIM_OUT/$name.log
 results=$DRVSIM_OUT/$name.results
@@ -59,6 +59,15 @@ done
 	done
 	for t in "$DRVSIM_ROOT"/tests/lib/*.sh; do
 		echo "file /drvsim/lib/$(basename "$t") $t 0644 0 0"
+	done
+	# Real userspace clients from the host: driverctl (a bash script) and
+	# what it runs on, with the shared libraries they need.
+	echo "dir /usr 0755 0 0"; echo "dir /usr/sbin 0755 0 0"; echo "dir /lib64 0755 0 0"
+	echo "dir /lib 0755 0 0"; echo "dir /lib/x86_64-linux-gnu 0755 0 0"
+	echo "file /bin/bash /bin/bash 0755 0 0"
+	echo "file /usr/sbin/driverctl /usr/sbin/driverctl 0755 0 0"
+	ldd /bin/bash | awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u | while read -r lib; do
+		echo "file $lib $(readlink -f "$lib") 0755 0 0"
 	done
 	if [ "$mode" = run ]; then
 		echo "file /drvsim/job $(readlink -f "$script") 0755 0 0"

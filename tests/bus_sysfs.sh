@@ -4,7 +4,7 @@
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 17
+ktap_set_plan 27
 reset_bus
 
 ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
@@ -22,6 +22,17 @@ expect_eq "other none" "$(cat "$BUS/devices/dev2/type") $(driver_of dev2)" "no d
 expect_errno ENOENT "$BUS/del_device" "nosuch" "del_device of an unknown name: ENOENT"
 expect_errno 0 "$BUS/del_device" "dev2" "del_device removes a device"
 ktap_test_result "deleted device is gone" test ! -e "$BUS/devices/dev2"
+expect_errno 0 "$BUS/new_device" "$(printf '%31s' | tr ' ' n)" "31-character name is accepted"
+expect_errno EINVAL "$BUS/new_device" "$(printf '%32s' | tr ' ' n)" "32-character name: EINVAL"
+expect_errno EINVAL "$BUS/new_device" ".." "name '..': EINVAL"
+expect_eq "MODALIAS=drvsim:sample" "$(grep MODALIAS "$BUS/devices/dev0/uevent")" "uevent carries MODALIAS"
+expect_errno EINVAL "$BUS/rescan" "x" "rescan with a non-number: EINVAL"
+expect_errno 0 "$BUS/rescan" "0" "rescan 0 does nothing"
+printf dev0 > "$BUS/drivers/drvsim_sample/unbind"
+expect_eq none "$(driver_of dev0)" "unbind leaves the device unbound"
+expect_errno 0 "$BUS/rescan" "1" "rescan 1 succeeds"
+expect_eq drvsim_sample "$(driver_of dev0)" "rescan re-probes an unbound device"
+expect_errno EINVAL "$BUS/devices/dev0/remove" "0" "remove with anything but 1: EINVAL"
 expect_errno 0 "$BUS/devices/dev0/remove" "1" "remove attribute removes the device"
 ktap_test_result "removed device is gone" test ! -e "$BUS/devices/dev0"
 ktap_finished

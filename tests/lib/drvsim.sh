@@ -46,3 +46,32 @@ reset_bus() {
 	done
 	return 0
 }
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s; fail after SECONDS.
+wait_until() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# Is process PID still running?
+alive() {
+	kill -0 "$1" 2>/dev/null
+}
+
+FAULTY=$BUS/drivers/drvsim_faulty
+
+# reload_drvsim PARAMS...: unload the samples and drvsim, load drvsim with
+# PARAMS and the samples again (the samples the guest started with).
+reload_drvsim() {
+	local m
+	for m in $SAMPLES; do rmmod "$m" || return 1; done
+	rmmod drvsim || return 1
+	insmod /drvsim/modules/drvsim.ko "$@" || return 1
+	for m in $SAMPLES; do insmod "/drvsim/modules/$m.ko" || return 1; done
+}

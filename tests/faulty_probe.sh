@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# drvsim_faulty's probe modes, and the bus staying usable while a probe
+# misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 24
+reset_bus
+M=$FAULTY/probe_mode
+
+expect_errno EINVAL "$M" "f0 bogus" "unknown mode: EINVAL"
+expect_errno EINVAL "$M" "f0" "missing mode: EINVAL"
+expect_errno EINVAL "$M" "f0 fail=0" "fail=0: EINVAL"
+expect_errno EINVAL "$M" "f0 fail=4096" "fail beyond MAX_ERRNO: EINVAL"
+expect_errno EINVAL "$M" "f0 sleep=60001" "sleep beyond 60 s: EINVAL"
+expect_errno EINVAL "$M" "Bad ok" "malformed device name: EINVAL"
+expect_errno EPERM "$M" "f0 oops" "oops without allow_oops: EPERM"
+expect_errno ENOENT "$FAULTY/release" "f0" "release with nothing blocked: ENOENT"
+
+printf 'f1 fail=5' > "$M"
+expect_errno 0 "$BUS/new_device" "f1 type=faulty" "a failing probe does not fail new_device"
+expect_eq none "$(driver_of f1)" "fail=5 leaves the device unbound"
+
+printf 'f2 defer' > "$M"
+printf 'f2 type=faulty' > "$BUS/new_device"
+expect_eq none "$(driver_of f2)" "defer leaves the device unbound"
+ktap_test_result "deferred device is on the deferred list" grep -q '^f2' /sys/kernel/debug/devices_deferred
+
+printf 'f3 sleep=300' > "$M"
+t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+printf 'f3 type=faulty' > "$BUS/new_device"
+t1=$(cut -d' ' -f1 /proc/uptime | tr -d .)
+ktap_test_result "sleep=300 holds the probe for at least 0.3 s" test $((t1 - t0)) -ge 30
+expect_eq drvsim_faulty "$(driver_of f3)" "sleep binds afterwards"
+
+printf 'f4 block' > "$M"
+(printf 'f4 type=faulty' > "$BUS/new_device") &
+P=$!
+sleep 1
+ktap_test_result "block holds new_device inside probe" alive $P
+# The rest of the bus works while f4's probe holds its device lock.
+expect_errno 0 "$BUS/new_device" "s1" "new_device of another device while a probe blocks"
+expect_eq drvsim_sample "$(driver_of s1)" "another device binds while a probe blocks"
+expect_errno 0 "$BUS/del_device" "s1" "del_device of another device while a probe blocks"
+expect_eq "f1 fail=5
+f2 defer
+f3 sleep=300
+f4 block" "$(cat "$M")" "probe_mode lists the configured modes"
+expect_errno 0 "$FAULTY/release" "f4" "release a blocked probe"
+wait $P
+expect_eq drvsim_faulty "$(driver_of f4)" "released probe binds"
+printf 'f1 ok' > "$M"
+expect_errno 0 "$BUS/drivers_probe" "f1" "drivers_probe after mode ok"
+expect_eq drvsim_faulty "$(driver_of f1)" "mode ok binds"
+for d in f2 f3 f4; do printf "$d ok" > "$M"; done
+reset_bus
+ktap_finished

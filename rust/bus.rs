@@ -80,7 +80,7 @@ unsafe fn to_driver(drv: *const bindings::device_driver) -> *const DriverRaw {
 unsafe fn match_device(dev: *mut bindings::device, drv: *const bindings::device_driver) -> Option<Option<*const DeviceIdRaw>> {
     // SAFETY: per the safety requirement.
     let this = unsafe { &*DrvsimDevice::from_raw(dev) };
-    if this.is_dead() {
+    if !this.is_matchable() {
         return None;
     }
     // SAFETY: per the safety requirement; the helper takes the spinlock.
@@ -141,11 +141,15 @@ unsafe extern "C" fn bus_uevent(dev: *const bindings::device, env: *mut bindings
 unsafe extern "C" fn new_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
     let r = NewDevice::parse(unsafe { sysfs::input(buf, count) }).and_then(|req| {
-        let _guard = ADD_REMOVE.lock();
-        if DevRef::find(Some(req.name.as_cstr())).is_some() {
-            return Err(EEXIST);
-        }
-        DrvsimDevice::create(&req)
+        let dev = {
+            let _guard = ADD_REMOVE.lock();
+            if DevRef::find(Some(req.name.as_cstr())).is_some() {
+                return Err(EEXIST);
+            }
+            DrvsimDevice::create(&req)?
+        };
+        dev.attach();
+        Ok(())
     });
     sysfs::store_result(r, count)
 }
@@ -161,6 +165,9 @@ unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *con
 
 /// `rescan`: as PCI's, a non-zero number re-probes every unbound device,
 /// `0` does nothing, anything else is `EINVAL`.
+///
+/// The devices are listed under the add/remove lock and probed after it is
+/// dropped: a probe that blocks must not stop devices coming and going.
 unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
     let s = parse::chomp(unsafe { sysfs::input(buf, count) });
@@ -169,11 +176,25 @@ unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c
     } else if s.iter().all(|&c| c == b'0') {
         Ok(())
     } else {
-        let _guard = ADD_REMOVE.lock();
-        // SAFETY: the bus is registered.
-        to_result(unsafe { bindings::bus_rescan_devices(BUS.get()) })
+        unbound_devices().map(|devs| devs.iter().for_each(|d| d.attach()))
     };
     sysfs::store_result(r, count)
+}
+
+/// Every device without a driver, listed under the add/remove lock.
+fn unbound_devices() -> Result<KVec<DevRef>> {
+    let _guard = ADD_REMOVE.lock();
+    let mut devs = KVec::new();
+    let mut cur = DevRef::find(None);
+    while let Some(d) = cur {
+        // SAFETY: reading `driver` races benignly with binding: a device
+        // bound meanwhile is skipped by the driver core's attach.
+        if unsafe { (*d.as_raw()).driver }.is_null() {
+            devs.push(d.clone(), GFP_KERNEL)?;
+        }
+        cur = DevRef::find_from(Some(&d), None);
+    }
+    Ok(devs)
 }
 
 static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =

@@ -38,6 +38,10 @@ pub(crate) struct DrvsimDevice {
     pub(crate) regions: u32,
     /// Set when removal starts; a dead device matches no driver.
     dead: AtomicBool,
+    /// Whether drivers may match yet (PCI's `match_driver`): off while the
+    /// device is added under the add/remove lock, so that no probe runs
+    /// under that lock.
+    matchable: AtomicBool,
     /// The task running this device's probe, if any.
     probing: AtomicPtr<bindings::task_struct>,
     /// This device lock's own lockdep class, with `lockdep_device_class`.
@@ -47,9 +51,10 @@ pub(crate) struct DrvsimDevice {
 }
 
 impl DrvsimDevice {
-    /// Creates and registers a device. The caller holds the bus's
-    /// add/remove lock and has checked that the name is free.
-    pub(crate) fn create(req: &NewDevice) -> Result {
+    /// Creates and registers a device that no driver can match yet (see
+    /// [`DrvsimDevice::attach`]). The caller holds the bus's add/remove lock
+    /// and has checked that the name is free.
+    pub(crate) fn create(req: &NewDevice) -> Result<DevRef> {
         let this = KBox::new(
             DrvsimDevice {
                 dev: Opaque::zeroed(),
@@ -58,6 +63,7 @@ impl DrvsimDevice {
                 totalvfs: req.totalvfs,
                 regions: req.regions,
                 dead: AtomicBool::new(false),
+                matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
                 lock_key: Opaque::zeroed(),
                 has_lock_key: device_lock::per_device_class(),
@@ -88,11 +94,30 @@ impl DrvsimDevice {
         })
         // SAFETY: `dev` is initialised and named.
         .and_then(|()| to_result(unsafe { bindings::device_add(dev) }));
-        if r.is_err() {
+        if let Err(e) = r {
             // SAFETY: drops the reference from `device_initialize()`.
             unsafe { bindings::put_device(dev) };
+            return Err(e);
         }
-        r
+        // SAFETY: `dev` is registered, and the reference from
+        // `device_initialize()` keeps it alive until `remove()`.
+        Ok(unsafe { DevRef::get(dev) })
+    }
+
+    /// Lets drivers match the device and probes it, as PCI's
+    /// `pci_bus_add_device()` does. Called without the add/remove lock, so
+    /// that a probe that blocks holds only its own device lock.
+    pub(crate) fn attach(&self) {
+        self.matchable.store(true, Ordering::Release);
+        // SAFETY: `self` is alive; a device deleted meanwhile is refused by
+        // the driver core (it is dead) and by `match`. A failed probe leaves
+        // the device unbound, which is not an error of the caller's.
+        let _ = unsafe { bindings::device_attach(self.as_raw()) };
+    }
+
+    /// Whether drivers may match the device: added, not being removed.
+    pub(crate) fn is_matchable(&self) -> bool {
+        self.matchable.load(Ordering::Acquire) && !self.dead.load(Ordering::Acquire)
     }
 
     unsafe extern "C" fn release(dev: *mut bindings::device) {
@@ -133,11 +158,6 @@ impl DrvsimDevice {
         self.probing.load(Ordering::Acquire) == task
     }
 
-    /// Whether removal of this device has started.
-    pub(crate) fn is_dead(&self) -> bool {
-        self.dead.load(Ordering::Acquire)
-    }
-
     /// Removes the device from the bus; `ENOENT` if removal already started.
     ///
     /// The order is the one from the SR-IOV locking patch: mark the device
@@ -172,6 +192,18 @@ impl DrvsimDevice {
 pub(crate) struct DevRef(NonNull<DrvsimDevice>);
 
 impl DevRef {
+    /// Takes over a reference on `dev` that the caller owns.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a live drvsim device and the caller must own one
+    /// reference on it, which passes to the result.
+    pub(crate) unsafe fn adopt(dev: *mut bindings::device) -> Self {
+        // SAFETY: `dev` is a drvsim device, so `from_raw` is not NULL.
+        // INVARIANT: the caller's reference passes to us.
+        Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(dev).cast_mut()) })
+    }
+
     /// Takes a new reference on `dev`.
     ///
     /// # Safety
@@ -180,23 +212,36 @@ impl DevRef {
     pub(crate) unsafe fn get(dev: *mut bindings::device) -> Self {
         // SAFETY: `dev` is live per the safety requirement.
         unsafe { bindings::get_device(dev) };
-        // SAFETY: `dev` is a drvsim device.
-        // INVARIANT: we own the reference just taken.
-        Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(dev).cast_mut()) })
+        // SAFETY: we own the reference just taken.
+        unsafe { Self::adopt(dev) }
     }
 
-    /// Looks up a device by name, or any device for `None`.
-    pub(crate) fn find(name: Option<&CStr>) -> Option<Self> {
+    /// The first device after `after` (from the start for `None`) that is
+    /// named `name` (any device for `None`).
+    pub(crate) fn find_from(after: Option<&DevRef>, name: Option<&CStr>) -> Option<Self> {
         let (data, m): (*const _, _) = match name {
             Some(n) => (n.as_ptr().cast(), bindings::device_match_name as _),
             None => (ptr::null(), bindings::device_match_any as _),
         };
-        // SAFETY: the bus is registered while this module is loaded; `data`
-        // is what `m` expects. The result carries a reference.
-        let dev = unsafe { bindings::bus_find_device(bus::BUS.get(), ptr::null_mut(), data, Some(m)) };
-        // SAFETY: every device on the bus is a drvsim device.
-        // INVARIANT: `bus_find_device()` took the reference we now own.
-        NonNull::new(dev).map(|d| Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(d.as_ptr()).cast_mut()) }))
+        let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
+        // SAFETY: the bus is registered while this module is loaded; `start`
+        // is NULL or a device we hold; `data` is what `m` expects.
+        let dev = unsafe { bindings::bus_find_device(bus::BUS.get(), start, data, Some(m)) };
+        // SAFETY: every device on the bus is a drvsim device, and
+        // `bus_find_device()` took a reference for us.
+        NonNull::new(dev).map(|d| unsafe { Self::adopt(d.as_ptr()) })
+    }
+
+    /// Looks up a device by name, or any device for `None`.
+    pub(crate) fn find(name: Option<&CStr>) -> Option<Self> {
+        Self::find_from(None, name)
+    }
+}
+
+impl Clone for DevRef {
+    fn clone(&self) -> Self {
+        // SAFETY: we hold a reference, so the device is live.
+        unsafe { Self::get(self.as_raw()) }
     }
 }
 

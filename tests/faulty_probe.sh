@@ -4,7 +4,7 @@
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 24
+ktap_set_plan 23
 reset_bus
 M=$FAULTY/probe_mode
 

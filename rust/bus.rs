@@ -5,9 +5,10 @@
 
 use crate::{
     abi::{DeviceIdRaw, DriverRaw, TYPE_LEN},
-    device::{DevRef, DrvsimDevice, DEV_GROUPS},
+    device::{DevRef, DrvsimDevice, Spec, DEV_GROUPS},
     device_lock::MatchLock,
     parse::{self, Name, NewDevice},
+    rescan_remove::{self, RESCAN_REMOVE},
     sysfs::{self, Static},
 };
 use core::ptr;
@@ -21,8 +22,9 @@ use kernel::{
 
 kernel::sync::global_lock! {
     // SAFETY: initialised in `register()` before the bus exists.
-    /// Serialises adding and removing devices (the bus's rescan/remove lock).
-    pub(crate) unsafe(uninit) static ADD_REMOVE: Mutex<()> = ();
+    /// Names of devices being added: taken, though not yet on the bus.
+    /// Checked and changed under the rescan/remove lock.
+    unsafe(uninit) static ADDING: Mutex<KVec<Name>> = KVec::new();
 }
 
 // `device_match_driver_override()` is a static inline (rust/exports.c).
@@ -64,7 +66,7 @@ unsafe fn ids<'a>(drv: *const DriverRaw) -> impl Iterator<Item = &'a DeviceIdRaw
 /// # Safety
 ///
 /// `drv` must belong to a driver registered on the drvsim bus.
-unsafe fn to_driver(drv: *const bindings::device_driver) -> *const DriverRaw {
+pub(crate) unsafe fn to_driver(drv: *const bindings::device_driver) -> *const DriverRaw {
     // SAFETY: drvsim drivers embed their `device_driver` in a `DriverRaw`.
     unsafe { kernel::container_of!(drv, DriverRaw, driver) }
 }
@@ -89,6 +91,9 @@ unsafe fn match_device(dev: *mut bindings::device, drv: *const bindings::device_
     match unsafe { drvsim_match_driver_override(dev, drv) } {
         0 => None,
         1 => Some(id),
+        // As PCI's `pci_device_can_probe()`: with its PF's
+        // `sriov_drivers_autoprobe` off, a VF binds only by override.
+        _ if this.physfn.as_ref().is_some_and(|(pf, _)| !pf.sriov.autoprobe()) => None,
         _ => id.map(Some),
     }
 }
@@ -141,17 +146,30 @@ unsafe extern "C" fn bus_uevent(dev: *const bindings::device, env: *mut bindings
 unsafe extern "C" fn new_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
     let r = NewDevice::parse(unsafe { sysfs::input(buf, count) }).and_then(|req| {
-        let dev = {
-            let _guard = ADD_REMOVE.lock();
-            if DevRef::find(Some(req.name.as_cstr())).is_some() {
-                return Err(EEXIST);
-            }
-            DrvsimDevice::create(&req)?
-        };
-        dev.attach();
+        let _legacy = rescan_remove::legacy_lock();
+        add_device(Spec::from(&req))?.attach();
         Ok(())
     });
     sysfs::store_result(r, count)
+}
+
+/// Adds a device to the bus, not yet probed: reserves the name under the
+/// rescan/remove lock (`EEXIST` if taken), then calls `device_add()`
+/// without it (`device_add()` takes the new device's lock).
+pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
+    let name = spec.name;
+    {
+        let _rr = rescan_remove::lock();
+        let mut adding = ADDING.lock();
+        if adding.contains(&name) || DevRef::find(Some(name.as_cstr())).is_some() {
+            return Err(EEXIST);
+        }
+        adding.push(name, GFP_KERNEL)?;
+    }
+    let r = DrvsimDevice::create(spec);
+    let _rr = rescan_remove::lock();
+    ADDING.lock().retain(|n| *n != name);
+    r
 }
 
 /// `del_device`: `<name>`.
@@ -171,6 +189,7 @@ unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *con
 unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
     let s = parse::chomp(unsafe { sysfs::input(buf, count) });
+    let _legacy = rescan_remove::legacy_lock();
     let r = if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
         Err(EINVAL)
     } else if s.iter().all(|&c| c == b'0') {
@@ -181,9 +200,9 @@ unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c
     sysfs::store_result(r, count)
 }
 
-/// Every device without a driver, listed under the add/remove lock.
+/// Every device without a driver, listed under the rescan/remove lock.
 fn unbound_devices() -> Result<KVec<DevRef>> {
-    let _guard = ADD_REMOVE.lock();
+    let _rr = rescan_remove::lock();
     let mut devs = KVec::new();
     let mut cur = DevRef::find(None);
     while let Some(d) = cur {
@@ -197,15 +216,35 @@ fn unbound_devices() -> Result<KVec<DevRef>> {
     Ok(devs)
 }
 
+/// `hot_unplug`: `<name>`; a surprise removal, as a hotplug controller
+/// reports it: the device (and a PF's VFs) is gone before its driver is
+/// told, then it is removed like `del_device`. PCI's hotplug handlers take
+/// the rescan/remove lock before releasing drivers, which deadlocks
+/// against a PF driver's unbind disabling SR-IOV (the limitation the patch
+/// leaves open); this path takes it only for bookkeeping, like `remove`.
+unsafe extern "C" fn hot_unplug_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let r = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))
+        .and_then(|name| DevRef::find(Some(name.as_cstr())).ok_or(ENOENT))
+        .and_then(|dev| {
+            dev.set_gone();
+            dev.remove()
+        });
+    sysfs::store_result(r, count)
+}
+
 static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"new_device", new_device_store));
 static BUS_ATTR_DEL_DEVICE: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"del_device", del_device_store));
 static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> = Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
-static BUS_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
+static BUS_ATTR_HOT_UNPLUG: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"hot_unplug", hot_unplug_store));
+static BUS_ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
     BUS_ATTR_NEW_DEVICE.get().cast(),
     BUS_ATTR_DEL_DEVICE.get().cast(),
     BUS_ATTR_RESCAN.get().cast(),
+    BUS_ATTR_HOT_UNPLUG.get().cast(),
     ptr::null_mut(),
 ]);
 static BUS_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(BUS_ATTRS.get().cast()));
@@ -231,8 +270,11 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
 
 /// Registers the bus.
 pub(crate) fn register() -> Result {
-    // SAFETY: called once, from module init, before anything can lock it.
-    unsafe { ADD_REMOVE.init() };
+    // SAFETY: called once, from module init, before anything can lock them.
+    unsafe {
+        ADDING.init();
+        RESCAN_REMOVE.init();
+    }
     // SAFETY: `BUS` is a static, fully initialised `bus_type`.
     to_result(unsafe { bindings::bus_register(BUS.get()) })
 }
@@ -244,7 +286,7 @@ pub(crate) fn unregister() {
         // A device being removed concurrently is still found; wait for its
         // remover instead of spinning on `ENOENT`.
         if dev.remove().is_err() {
-            let _guard = ADD_REMOVE.lock();
+            let _rr = RESCAN_REMOVE.lock();
         }
     }
     // SAFETY: registered in `register()`.
@@ -294,6 +336,18 @@ pub(crate) unsafe extern "C" fn drvsim_driver_unregister(drv: *mut DriverRaw) {
 pub(crate) unsafe extern "C" fn drvsim_device_type(dev: *const bindings::device) -> *const c_char {
     // SAFETY: per the safety requirement.
     unsafe { (*DrvsimDevice::from_raw(dev)).type_.as_cstr().as_ptr().cast() }
+}
+
+/// Whether a drvsim device is still present, i.e. not surprise-removed
+/// (exported to drivers).
+///
+/// # Safety
+///
+/// `dev` must be a live drvsim device.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_device_is_present(dev: *const bindings::device) -> bool {
+    // SAFETY: per the safety requirement.
+    unsafe { (*DrvsimDevice::from_raw(dev)).is_present() }
 }
 
 const _: () = assert!(TYPE_LEN == parse::NAME_MAX + 1);

@@ -9,14 +9,37 @@
 use crate::{
     bus, device_lock,
     parse::{self, Name, NewDevice},
+    rescan_remove,
+    sriov::{self, Sriov},
     sysfs::{self, Static},
 };
 use core::{
     ops::Deref,
+    pin::Pin,
     ptr::{self, NonNull},
     sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
 use kernel::{bindings, error::to_result, ffi::c_char, prelude::*, types::Opaque};
+
+/// What a new device is: the parsed `new_device` line, or a VF of a PF.
+pub(crate) struct Spec {
+    /// Device name.
+    pub(crate) name: Name,
+    /// Device type.
+    pub(crate) type_: Name,
+    /// Virtual functions it may spawn.
+    pub(crate) totalvfs: u32,
+    /// Simulated register regions.
+    pub(crate) regions: u32,
+    /// For a VF: its PF and its index.
+    pub(crate) physfn: Option<(DevRef, u32)>,
+}
+
+impl From<&NewDevice> for Spec {
+    fn from(req: &NewDevice) -> Self {
+        Spec { name: req.name, type_: req.type_, totalvfs: req.totalvfs, regions: req.regions, physfn: None }
+    }
+}
 
 /// A device on the `drvsim` bus.
 ///
@@ -24,8 +47,9 @@ use kernel::{bindings, error::to_result, ffi::c_char, prelude::*, types::Opaque}
 ///
 /// `dev` has been initialised with `device_initialize()`, its `bus` is the
 /// drvsim bus and its `release` is [`DrvsimDevice::release`]; the memory was
-/// allocated as a `KBox<DrvsimDevice>` and is freed only by `release`.
+/// allocated as a pinned `KBox<DrvsimDevice>` and is freed only by `release`.
 #[repr(C)]
+#[pin_data]
 pub(crate) struct DrvsimDevice {
     dev: Opaque<bindings::device>,
     /// The name under `/sys/bus/drvsim/devices`.
@@ -36,11 +60,18 @@ pub(crate) struct DrvsimDevice {
     pub(crate) totalvfs: u32,
     /// Number of simulated register regions.
     pub(crate) regions: u32,
+    /// For a VF, its PF (a counted reference) and its index.
+    pub(crate) physfn: Option<(DevRef, u32)>,
+    /// For a PF, its SR-IOV state.
+    #[pin]
+    pub(crate) sriov: Sriov,
     /// Set when removal starts; a dead device matches no driver.
     dead: AtomicBool,
+    /// Set by a surprise removal: the hardware is gone before the driver
+    /// is told.
+    gone: AtomicBool,
     /// Whether drivers may match yet (PCI's `match_driver`): off while the
-    /// device is added under the add/remove lock, so that no probe runs
-    /// under that lock.
+    /// device is being added, so that no probe runs under a bus lock.
     matchable: AtomicBool,
     /// The task running this device's probe, if any.
     probing: AtomicPtr<bindings::task_struct>,
@@ -51,26 +82,30 @@ pub(crate) struct DrvsimDevice {
 }
 
 impl DrvsimDevice {
-    /// Creates and registers a device that no driver can match yet (see
-    /// [`DrvsimDevice::attach`]). The caller holds the bus's add/remove lock
-    /// and has checked that the name is free.
-    pub(crate) fn create(req: &NewDevice) -> Result<DevRef> {
-        let this = KBox::new(
-            DrvsimDevice {
+    /// Creates and registers (`device_add()`) a device that no driver can
+    /// match yet; [`DrvsimDevice::attach`] probes it. The caller has
+    /// reserved the name (see `bus::add_device()`).
+    pub(crate) fn create(spec: Spec) -> Result<DevRef> {
+        let this = KBox::pin_init(
+            try_pin_init!(DrvsimDevice {
                 dev: Opaque::zeroed(),
-                name: req.name,
-                type_: req.type_,
-                totalvfs: req.totalvfs,
-                regions: req.regions,
+                name: spec.name,
+                type_: spec.type_,
+                totalvfs: spec.totalvfs,
+                regions: spec.regions,
+                physfn: spec.physfn,
+                sriov <- Sriov::new(),
                 dead: AtomicBool::new(false),
+                gone: AtomicBool::new(false),
                 matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
                 lock_key: Opaque::zeroed(),
                 has_lock_key: device_lock::per_device_class(),
-            },
+            }? Error),
             GFP_KERNEL,
         )?;
-        let this = KBox::into_raw(this);
+        // SAFETY: the allocation stays pinned: only `release` frees it.
+        let this = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
         // SAFETY: `this` was just allocated and is valid.
         let dev = unsafe { (*this).dev.get() };
         // SAFETY: `dev` is zeroed, not yet initialised memory for a `struct
@@ -105,8 +140,8 @@ impl DrvsimDevice {
     }
 
     /// Lets drivers match the device and probes it, as PCI's
-    /// `pci_bus_add_device()` does. Called without the add/remove lock, so
-    /// that a probe that blocks holds only its own device lock.
+    /// `pci_bus_add_device()` does. Called with no bus lock held, so that a
+    /// probe that blocks holds only its own device lock.
     pub(crate) fn attach(&self) {
         self.matchable.store(true, Ordering::Release);
         // SAFETY: `self` is alive; a device deleted meanwhile is refused by
@@ -118,6 +153,18 @@ impl DrvsimDevice {
     /// Whether drivers may match the device: added, not being removed.
     pub(crate) fn is_matchable(&self) -> bool {
         self.matchable.load(Ordering::Acquire) && !self.dead.load(Ordering::Acquire)
+    }
+
+    /// Whether the device is still there (not surprise-removed).
+    pub(crate) fn is_present(&self) -> bool {
+        !self.gone.load(Ordering::Acquire)
+    }
+
+    /// Marks the device, and its VFs, as surprise-removed.
+    pub(crate) fn set_gone(&self) {
+        self.gone.store(true, Ordering::Release);
+        // VFs have no VFs: no recursion, so no nesting of VF-list locks.
+        self.sriov.for_each_vf(|vf| vf.gone.store(true, Ordering::Release));
     }
 
     unsafe extern "C" fn release(dev: *mut bindings::device) {
@@ -160,21 +207,36 @@ impl DrvsimDevice {
 
     /// Removes the device from the bus; `ENOENT` if removal already started.
     ///
-    /// The order is the one from the SR-IOV locking patch: mark the device
-    /// dead so that nothing binds it again, release its driver (taking the
-    /// device lock) and only then take the add/remove lock to delete it, so
-    /// that no path takes the device lock inside the add/remove lock.
+    /// The order is the one of the SR-IOV locking patch, and stricter: mark
+    /// the device dead so that nothing binds it again, release its driver
+    /// (device lock only; a PF driver disables SR-IOV there), remove any VFs
+    /// left, then delete the device. The rescan/remove lock is taken only
+    /// inside those steps, for the bookkeeping, never around a device lock.
+    /// With `legacy_rescan_remove=1` the plain lock is instead held across
+    /// all of it, from before the driver is released, as before the patch.
     pub(crate) fn remove(&self) -> Result {
+        let _legacy = rescan_remove::legacy_lock();
+        self.remove_locked()
+    }
+
+    /// [`DrvsimDevice::remove`] for callers that already hold what the
+    /// design requires (VF removal inside a PF's removal or `sriov_configure`).
+    pub(crate) fn remove_locked(&self) -> Result {
         if self.dead.swap(true, Ordering::AcqRel) {
             return Err(ENOENT);
         }
         let dev = self.as_raw();
-        // SAFETY: `dev` is registered (not yet deleted: we are its only
-        // remover) and `self` keeps it alive.
+        // SAFETY: `dev` is registered (we are its only remover) and `self`
+        // keeps it alive.
         unsafe { bindings::device_release_driver(dev) };
-        let _guard = bus::ADD_REMOVE.lock();
+        sriov::remove_vfs(self);
+        if let Some((pf, index)) = &self.physfn {
+            sriov::unlink_vf(pf, *index, self);
+        }
         // SAFETY: `dev` is registered; drop the reference taken by
-        // `device_initialize()` after deleting it.
+        // `device_initialize()` after deleting it. Until `device_del()`
+        // returns, the name stays taken: a new device of the same name gets
+        // `EEXIST` instead of a clash in sysfs.
         unsafe {
             bindings::device_del(dev);
             bindings::put_device(dev);
@@ -325,5 +387,5 @@ static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
 ]);
 static DEV_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(DEV_ATTRS.get().cast()));
 /// The attribute groups of every drvsim device (`bus_type.dev_groups`).
-pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 2]> =
-    Static::new([DEV_GROUP.get().cast_const(), ptr::null()]);
+pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> =
+    Static::new([DEV_GROUP.get().cast_const(), sriov::PF_GROUP.get().cast_const(), ptr::null()]);

@@ -72,6 +72,25 @@ pub(crate) unsafe fn unregister_class(key: *mut bindings::lock_class_key) {
     unsafe { drvsim_device_lockdep_unregister(key) }
 }
 
+/// Holds a device's lock (`device_lock()`) until dropped.
+pub(crate) struct DeviceLock(*mut bindings::device);
+
+impl DeviceLock {
+    /// Locks `dev`, which must stay alive until the guard is dropped.
+    pub(crate) fn new(dev: *mut bindings::device) -> Self {
+        // SAFETY: the caller passes a live, initialised device.
+        unsafe { drvsim_device_lock(dev) };
+        Self(dev)
+    }
+}
+
+impl Drop for DeviceLock {
+    fn drop(&mut self) {
+        // SAFETY: locked in `new()`.
+        unsafe { drvsim_device_unlock(self.0) };
+    }
+}
+
 /// What one match did to the device lock; undone on drop.
 pub(crate) enum MatchLock {
     /// Nothing: the default, or the caller already holds the lock.

@@ -41,6 +41,14 @@ extern "C" {
     fn drvsim_driver_unregister(drv: *mut DriverRaw);
     /// The NUL-terminated type of a `drvsim` device.
     fn drvsim_device_type(dev: *const bindings::device) -> *const c_char;
+    /// Whether the device is present (not surprise-removed).
+    fn drvsim_device_is_present(dev: *const bindings::device) -> bool;
+    /// Enables `num_vfs` VFs on a PF; 0 or a negative errno.
+    fn drvsim_sriov_enable(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
+    /// Disables SR-IOV on a PF, removing its VFs.
+    fn drvsim_sriov_disable(dev: *mut bindings::device);
+    /// The number of enabled VFs of a PF.
+    fn drvsim_sriov_num_vfs(dev: *const bindings::device) -> c_int;
 }
 
 /// A device type that a driver matches, with its id info.
@@ -89,6 +97,7 @@ macro_rules! drvsim_device_table {
 pub(crate) use drvsim_device_table;
 
 /// A driver for drvsim devices.
+#[vtable]
 pub(crate) trait Driver {
     /// Per-id information, handed to [`Driver::probe`].
     type IdInfo: 'static;
@@ -114,6 +123,19 @@ pub(crate) trait Driver {
     fn unbind<'bound>(dev: &'bound Device<device::Core<'_>>, this: Pin<&Self::Data<'bound>>) {
         let _ = (dev, this);
     }
+
+    /// Sets the number of enabled VFs of the PF `dev` (0 disables), as
+    /// PCI's `sriov_configure`; called with the device lock held, from a
+    /// write to `sriov_numvfs`. Returns the number of VFs enabled. Without
+    /// it, writing `sriov_numvfs` fails with `ENOENT`.
+    fn sriov_configure<'bound>(
+        dev: &'bound Device<device::Core<'_>>,
+        this: Pin<&Self::Data<'bound>>,
+        num_vfs: u32,
+    ) -> Result<u32> {
+        let _ = (dev, this, num_vfs);
+        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
 }
 
 /// A drvsim device as its driver sees it.
@@ -138,6 +160,37 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
         // SAFETY: by the type invariant this is a drvsim device; its type is
         // a NUL-terminated string that lives as long as the device.
         unsafe { CStr::from_char_ptr(drvsim_device_type(self.as_raw()).cast()) }
+    }
+}
+
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    /// Whether the device is still there; false once it was surprise
+    /// removed (`hot_unplug`), even while its driver still runs.
+    pub(crate) fn is_present(&self) -> bool {
+        // SAFETY: by the type invariant this is a live drvsim device.
+        unsafe { drvsim_device_is_present(self.as_raw()) }
+    }
+
+    /// The number of enabled VFs (0 on a device that is not a PF).
+    pub(crate) fn sriov_num_vfs(&self) -> u32 {
+        // SAFETY: by the type invariant this is a live drvsim device.
+        unsafe { drvsim_sriov_num_vfs(self.as_raw()) as u32 }
+    }
+}
+
+impl Device<device::Bound> {
+    /// Enables `num_vfs` VFs (`pci_enable_sriov()`): `ENODEV` if this is not
+    /// a PF, `EINVAL` for 0 or more than its total, `EBUSY` if enabled.
+    pub(crate) fn sriov_enable(&self, num_vfs: u32) -> Result {
+        let n = c_int::try_from(num_vfs).map_err(|_| EINVAL)?;
+        // SAFETY: the device is bound (type state), to the calling driver.
+        to_result(unsafe { drvsim_sriov_enable(self.as_raw(), n) })
+    }
+
+    /// Disables SR-IOV, removing every VF (`pci_disable_sriov()`).
+    pub(crate) fn sriov_disable(&self) {
+        // SAFETY: the device is bound (type state), to the calling driver.
+        unsafe { drvsim_sriov_disable(self.as_raw()) }
     }
 }
 
@@ -196,6 +249,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*drv).driver.groups = T::GROUPS;
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
+            (*drv).sriov_configure = if T::HAS_SRIOV_CONFIGURE { Some(Self::sriov_configure_callback) } else { None };
         }
         // SAFETY: `drv` is pinned for the life of the registration; `name`
         // and `module` are static.
@@ -229,6 +283,17 @@ impl<T: Driver + 'static> Adapter<T> {
         // SAFETY: remove follows a successful probe, which stored `T::Data`.
         let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
         T::unbind(dev, data);
+    }
+
+    unsafe extern "C" fn sriov_configure_callback(dev: *mut bindings::device, num_vfs: c_int) -> c_int {
+        // SAFETY: the bus calls this for a bound device, holding its lock.
+        let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
+        // SAFETY: the device is bound, so probe stored `T::Data`.
+        let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        match u32::try_from(num_vfs).map_err(|_| EINVAL).and_then(|n| T::sriov_configure(dev, data, n)) {
+            Ok(n) => n as c_int,
+            Err(e) => e.to_errno(),
+        }
     }
 }
 

@@ -10,7 +10,9 @@ mod bus;
 mod device;
 mod device_lock;
 mod parse;
+mod rescan_remove;
 mod selftest;
+mod sriov;
 mod sysfs;
 
 module! {
@@ -27,6 +29,10 @@ module! {
         lockdep_device_class: bool {
             default: false,
             description: "Give each device lock its own lockdep class and annotate the lock in match, so lockdep reports drivers registered from probe",
+        },
+        legacy_rescan_remove: bool {
+            default: false,
+            description: "Broken design: a plain rescan/remove lock held around sriov_configure and taken by remove before releasing the driver (pre-patch PCI)",
         },
         selftest_lockdep_abba: bool {
             default: false,

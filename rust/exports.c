@@ -16,6 +16,10 @@ struct drvsim_driver;
 int drvsim_driver_register(struct drvsim_driver *drv, struct module *owner, const char *name);
 void drvsim_driver_unregister(struct drvsim_driver *drv);
 const char *drvsim_device_type(const struct device *dev);
+bool drvsim_device_is_present(const struct device *dev);
+int drvsim_sriov_enable(struct device *dev, int num_vfs);
+void drvsim_sriov_disable(struct device *dev);
+int drvsim_sriov_num_vfs(const struct device *dev);
 /* Called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
 bool drvsim_device_lock_owned_by_current(struct device *dev);
@@ -29,6 +33,10 @@ void drvsim_device_lockdep_release(struct device *dev);
 EXPORT_SYMBOL_GPL(drvsim_driver_register);
 EXPORT_SYMBOL_GPL(drvsim_driver_unregister);
 EXPORT_SYMBOL_GPL(drvsim_device_type);
+EXPORT_SYMBOL_GPL(drvsim_device_is_present);
+EXPORT_SYMBOL_GPL(drvsim_sriov_enable);
+EXPORT_SYMBOL_GPL(drvsim_sriov_disable);
+EXPORT_SYMBOL_GPL(drvsim_sriov_num_vfs);
 
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)

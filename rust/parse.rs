@@ -10,22 +10,26 @@
 
 use kernel::prelude::*;
 
-/// Longest device or type name, without the terminating NUL.
+/// Longest device or type name a user may give, without the NUL.
 pub(crate) const NAME_MAX: usize = 31;
+/// Longest name drvsim makes itself (`<pf>-vf<i>`), without the NUL.
+const NAME_BUF_MAX: usize = NAME_MAX + 3 + 4;
+/// The suffix of a VF's name (before its index) and of its type.
+pub(crate) const VF_SUFFIX: &[u8] = b"-vf";
 /// Most virtual functions a physical function may declare.
 pub(crate) const TOTALVFS_MAX: u32 = 1024;
 /// Most simulated register regions a device may carry.
 pub(crate) const REGIONS_MAX: u32 = 256;
 
-/// A short name (device or type): 1 to [`NAME_MAX`] bytes, NUL-padded.
+/// A device or type name, NUL-padded.
 ///
 /// # Invariants
 ///
-/// `len` is in `1..=NAME_MAX`, `buf[..len]` holds only bytes accepted by
-/// [`Name::parse`], and `buf[len..]` is all NUL.
+/// `len` is in `1..=NAME_BUF_MAX`, `buf[..len]` holds only bytes accepted
+/// by [`Name::parse`], and `buf[len..]` is all NUL.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Name {
-    buf: [u8; NAME_MAX + 1],
+    buf: [u8; NAME_BUF_MAX + 1],
     len: usize,
 }
 
@@ -37,10 +41,48 @@ impl Name {
         if s.is_empty() || s.len() > NAME_MAX || !s.iter().all(ok) || s == b"." || s == b".." {
             return Err(EINVAL);
         }
-        let mut buf = [0u8; NAME_MAX + 1];
+        let mut buf = [0u8; NAME_BUF_MAX + 1];
         buf[..s.len()].copy_from_slice(s);
         // INVARIANT: checked above.
         Ok(Self { buf, len: s.len() })
+    }
+
+    /// The name of virtual function `index` of the PF named `self`:
+    /// `<pf>-vf<index>`.
+    pub(crate) fn vf_name(&self, index: u32) -> Self {
+        let mut out = *self;
+        let mut digits = [0u8; 10];
+        let mut n = 0;
+        let mut i = index;
+        loop {
+            digits[n] = b'0' + (i % 10) as u8;
+            n += 1;
+            i /= 10;
+            if i == 0 {
+                break;
+            }
+        }
+        let suffix = Iterator::chain(VF_SUFFIX.iter(), digits[..n].iter().rev());
+        for c in suffix.take(NAME_BUF_MAX - out.len) {
+            // INVARIANT: `VF_SUFFIX` and digits are valid name bytes; at most
+            // `NAME_BUF_MAX` bytes are written (an index of more than four
+            // digits is beyond `TOTALVFS_MAX`).
+            out.buf[out.len] = *c;
+            out.len += 1;
+        }
+        out
+    }
+
+    /// The type of a PF's virtual functions: `<type>-vf`.
+    pub(crate) fn vf_type(&self) -> Result<Self> {
+        let mut buf = [0u8; NAME_MAX + 1];
+        let len = self.len + VF_SUFFIX.len();
+        if len > NAME_MAX {
+            return Err(EINVAL);
+        }
+        buf[..self.len].copy_from_slice(self.as_bytes());
+        buf[self.len..len].copy_from_slice(VF_SUFFIX);
+        Self::parse(&buf[..len])
     }
 
     /// The name's bytes, without the NUL.
@@ -102,7 +144,7 @@ impl NewDevice {
                 return Err(EINVAL);
             }
         }
-        Ok(Self {
+        let this = Self {
             name,
             type_: match type_ {
                 Some(t) => t,
@@ -110,7 +152,12 @@ impl NewDevice {
             },
             totalvfs: totalvfs.unwrap_or(0),
             regions: regions.unwrap_or(0),
-        })
+        };
+        // A PF's VFs are of type `<type>-vf`, which must be a valid type.
+        if this.totalvfs > 0 {
+            this.type_.vf_type()?;
+        }
+        Ok(this)
     }
 }
 
@@ -141,6 +188,29 @@ mod tests {
         let n = Name::parse(b"dev0").unwrap();
         assert_eq!(n.as_bytes(), b"dev0");
         assert_eq!(n.as_cstr().to_bytes(), b"dev0");
+    }
+
+    #[test]
+    fn vf_names_and_types() {
+        let pf = Name::parse(&[b'p'; NAME_MAX]).unwrap();
+        let vf = pf.vf_name(1023);
+        assert_eq!(&vf.as_bytes()[NAME_MAX..], b"-vf1023");
+        assert_eq!(vf.as_cstr().to_bytes().len(), NAME_MAX + 7);
+        assert_eq!(Name::parse(b"pf0").unwrap().vf_name(0).as_bytes(), b"pf0-vf0");
+        assert_eq!(Name::parse(b"sample").unwrap().vf_type().unwrap().as_bytes(), b"sample-vf");
+        assert_eq!(Name::parse(&[b't'; NAME_MAX - 3]).unwrap().vf_type().map(|t| t.len), Ok(NAME_MAX));
+        assert_eq!(Name::parse(&[b't'; NAME_MAX - 2]).unwrap().vf_type().err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn pf_type_must_leave_room_for_vf_suffix() {
+        let long = [b't'; NAME_MAX - 2];
+        let mut line = KVec::new();
+        line.extend_from_slice(b"pf type=", GFP_KERNEL).unwrap();
+        line.extend_from_slice(&long, GFP_KERNEL).unwrap();
+        assert!(nd(&line).is_ok());
+        line.extend_from_slice(b" totalvfs=1", GFP_KERNEL).unwrap();
+        assert_eq!(nd(&line).err(), Some(EINVAL));
     }
 
     #[test]

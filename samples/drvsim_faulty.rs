@@ -217,6 +217,7 @@ drvsim::drvsim_device_table!(CHILD_IDS, (), [(DeviceId::new(c"faulty-child"), ()
 /// The `faulty` driver.
 struct FaultyDriver;
 
+#[vtable]
 impl drvsim::Driver for FaultyDriver {
     type IdInfo = ();
     type Data<'bound> = ();
@@ -242,6 +243,7 @@ impl drvsim::Driver for FaultyDriver {
 /// The companion driver that `register_driver` registers from probe.
 struct ChildDriver;
 
+#[vtable]
 impl drvsim::Driver for ChildDriver {
     type IdInfo = ();
     type Data<'bound> = ();

@@ -28,6 +28,7 @@ struct SampleData {
     is_vf: bool,
 }
 
+#[vtable]
 impl drvsim::Driver for SampleDriver {
     type IdInfo = Info;
     type Data<'bound> = SampleData;
@@ -44,6 +45,20 @@ impl drvsim::Driver for SampleDriver {
 
     fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&SampleData>) {
         dev_info!(dev.as_ref(), "drvsim_sample: unbind (vf {})\n", this.is_vf);
+        // As real PF drivers do in remove: this is what makes the SR-IOV
+        // rescan/remove deadlock reachable.
+        if dev.sriov_num_vfs() > 0 {
+            dev.sriov_disable();
+        }
+    }
+
+    fn sriov_configure<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _this: Pin<&SampleData>, num_vfs: u32) -> Result<u32> {
+        if num_vfs == 0 {
+            dev.sriov_disable();
+        } else {
+            dev.sriov_enable(num_vfs)?;
+        }
+        Ok(num_vfs)
     }
 }
 

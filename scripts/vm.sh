@@ -47,7 +47,7 @@ done
 	dir /drvsim/tests 0755 0 0
 	dir /drvsim/lib 0755 0 0
 	dir /drvsim/bin 0755 0 0
-	file /drvsim/bin/sysfs-write $DRVSIM_OUT/sysfs-write 0755 0 0
+	dir /drvsim/bench 0755 0 0
 	file /drvsim/lib/ktap_helpers.sh $(cd "$KDIR" && readlink -f source)/tools/testing/selftests/kselftest/ktap_helpers.sh 0644 0 0
 	file /drvsim/topology.sh $DRVSIM_ROOT/scripts/topology.sh 0755 0 0
 	EOL
@@ -56,6 +56,12 @@ done
 	done
 	for t in "$DRVSIM_ROOT"/tests/*.sh; do
 		echo "file /drvsim/tests/$(basename "$t") $t 0755 0 0"
+	done
+	for t in "$DRVSIM_ROOT"/tests/bench/*.sh; do
+		echo "file /drvsim/bench/$(basename "$t") $t 0755 0 0"
+	done
+	for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
+		echo "file /drvsim/bin/$(basename "$c" .c) $DRVSIM_OUT/$(basename "$c" .c) 0755 0 0"
 	done
 	for t in "$DRVSIM_ROOT"/tests/lib/*.sh; do
 		echo "file /drvsim/lib/$(basename "$t") $t 0644 0 0"

@@ -291,6 +291,9 @@ pub(crate) fn unregister() {
     }
     // SAFETY: registered in `register()`.
     unsafe { bindings::bus_unregister(BUS.get()) };
+    // A global outlives the module's data: free its buffer, not just its
+    // entries, or kmemleak reports it after rmmod.
+    *ADDING.lock() = KVec::new();
 }
 
 /// Registers a driver on the drvsim bus (exported to driver modules).

@@ -48,7 +48,7 @@ report "DRVSIM-EXIT $rc"
 
 # kmemleak reports objects older than 5 s that nothing points to; scan
 # twice so that objects still in flight during the first scan settle.
-if [ -e /sys/kernel/debug/kmemleak ]; then
+if [ "$KMEMLEAK_SCAN" != 0 ] && [ -e /sys/kernel/debug/kmemleak ]; then
 	echo scan > /sys/kernel/debug/kmemleak
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak

@@ -8,7 +8,8 @@
 #
 # Environment: KDIR (kernel build), DRVSIM_PARAMS (drvsim.ko parameters),
 # SAMPLES (sample modules to load), TIMEOUT (seconds, run mode), QUIET=1
-# (do not stream the console). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
+# (do not stream the console), QEMU_SMP (vCPUs, default 2), KMEMLEAK_SCAN=0
+# (skip the final kmemleak scan). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -78,13 +79,13 @@ done
 	if [ "$mode" = run ]; then
 		echo "file /drvsim/job $(readlink -f "$script") 0755 0 0"
 	fi
-	printf 'MODE=%q\nDRVSIM_PARAMS=%q\nSAMPLES=%q\nHUNG_TASK_SECS=%q\n' \
-		"$mode" "${DRVSIM_PARAMS:-}" "$SAMPLES" "${HUNG_TASK_SECS:-20}" > "$stage/job.env"
+	printf 'MODE=%q\nDRVSIM_PARAMS=%q\nSAMPLES=%q\nHUNG_TASK_SECS=%q\nKMEMLEAK_SCAN=%q\n' \
+		"$mode" "${DRVSIM_PARAMS:-}" "$SAMPLES" "${HUNG_TASK_SECS:-20}" "${KMEMLEAK_SCAN:-1}" > "$stage/job.env"
 	echo "file /drvsim/job.env $stage/job.env 0644 0 0"
 } > "$stage/cpio.list"
 "$KDIR/usr/gen_init_cpio" "$stage/cpio.list" > "$stage/initramfs.cpio"
 
-qemu=(qemu-system-x86_64 -m 2G -smp 2 -kernel "$KDIR/arch/x86/boot/bzImage"
+qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -kernel "$KDIR/arch/x86/boot/bzImage"
 	-initrd "$stage/initramfs.cpio" -no-reboot -display none -nodefaults
 	-append "console=ttyS0 panic=-1 kmemleak=on kunit.enable=1 ${KERNEL_CMDLINE:-}"
 	-serial mon:stdio -serial "file:$results")

@@ -13,6 +13,6 @@ echo "m0 type=faulty" > /sys/bus/drvsim/new_device &
 sleep 1
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko &
-sleep 12
+sleep 8
 echo m0 > $F/release
 wait

@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# drvsim_faulty's oops mode exists only behind allow_oops=1; with it, a
+# probe panics (kernel BUG; debug.config makes oopses panic) and the
+# scanner must report the oops.
+# control-expect: oops: .*(kernel BUG|Oops)
+F=/sys/bus/drvsim/drivers/drvsim_faulty
+rmmod drvsim_faulty
+insmod /drvsim/modules/drvsim_faulty.ko allow_oops=1
+echo "f0 oops" > $F/probe_mode
+echo "f0 type=faulty" > /sys/bus/drvsim/new_device

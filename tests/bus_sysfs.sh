@@ -4,7 +4,7 @@
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 27
+ktap_set_plan 30
 reset_bus
 
 ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
@@ -20,6 +20,9 @@ expect_errno EINVAL "$BUS/new_device" "dev1 totalvfs=x" "non-numeric totalvfs: E
 expect_errno 0 "$BUS/new_device" "dev2 type=other totalvfs=2 regions=3" "new_device with every option"
 expect_eq "other none" "$(cat "$BUS/devices/dev2/type") $(driver_of dev2)" "no driver for an unknown type"
 expect_errno ENOENT "$BUS/del_device" "nosuch" "del_device of an unknown name: ENOENT"
+expect_errno EINVAL "$BUS/del_device" "No/Such" "del_device of a malformed name: EINVAL"
+expect_errno EINVAL "$BUS/hot_unplug" "No/Such" "hot_unplug of a malformed name: EINVAL"
+expect_errno ENODEV "$BUS/drivers_probe" "nosuch" "drivers_probe of an unknown device: ENODEV"
 expect_errno 0 "$BUS/del_device" "dev2" "del_device removes a device"
 ktap_test_result "deleted device is gone" test ! -e "$BUS/devices/dev2"
 expect_errno 0 "$BUS/new_device" "$(printf '%31s' | tr ' ' n)" "31-character name is accepted"

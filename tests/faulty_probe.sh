@@ -4,7 +4,7 @@
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 23
+ktap_set_plan 24
 reset_bus
 M=$FAULTY/probe_mode
 
@@ -16,6 +16,9 @@ expect_errno EINVAL "$M" "f0 sleep=60001" "sleep beyond 60 s: EINVAL"
 expect_errno EINVAL "$M" "Bad ok" "malformed device name: EINVAL"
 expect_errno EPERM "$M" "f0 oops" "oops without allow_oops: EPERM"
 expect_errno ENOENT "$FAULTY/release" "f0" "release with nothing blocked: ENOENT"
+for i in $(seq 0 63); do printf "x$i defer" > "$M"; done
+expect_errno ENOSPC "$M" "x64 defer" "a 65th configured device: ENOSPC"
+for i in $(seq 0 63); do printf "x$i ok" > "$M"; done
 
 printf 'f1 fail=5' > "$M"
 expect_errno 0 "$BUS/new_device" "f1 type=faulty" "a failing probe does not fail new_device"

@@ -9,6 +9,7 @@
 use crate::{
     bus, device_lock,
     parse::{self, Name, NewDevice},
+    regions::{self, Region},
     rescan_remove,
     sriov::{self, Sriov},
     sysfs::{self, Static},
@@ -60,6 +61,8 @@ pub(crate) struct DrvsimDevice {
     pub(crate) totalvfs: u32,
     /// Number of simulated register regions.
     pub(crate) regions: u32,
+    /// The simulated register regions (`regions.rs`).
+    pub(crate) region_mem: KVec<Region>,
     /// For a VF, its PF (a counted reference) and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
     /// For a PF, its SR-IOV state.
@@ -93,6 +96,7 @@ impl DrvsimDevice {
                 type_: spec.type_,
                 totalvfs: spec.totalvfs,
                 regions: spec.regions,
+                region_mem: regions::alloc(spec.regions)?,
                 physfn: spec.physfn,
                 sriov <- Sriov::new(),
                 dead: AtomicBool::new(false),

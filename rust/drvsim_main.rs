@@ -10,6 +10,7 @@ mod bus;
 mod device;
 mod device_lock;
 mod parse;
+mod regions;
 mod rescan_remove;
 mod selftest;
 mod sriov;

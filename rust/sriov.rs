@@ -106,7 +106,8 @@ pub(crate) fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
     core::mem::take(&mut *pf.sriov.vfs.lock())
 }
 
-/// Removes every VF of `pf`, last first (as `sriov_del_vfs()`).
+/// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
+/// disable, for the PF's driver and for the PF's own removal.
 pub(crate) fn remove_vfs(pf: &DrvsimDevice) {
     for vf in detach_vfs(pf).iter().rev() {
         let _ = vf.remove_locked();
@@ -163,11 +164,6 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
     };
     vfs.iter().for_each(|vf| vf.attach());
     Ok(())
-}
-
-/// Disables SR-IOV on `pf`, removing its VFs; for the PF's driver.
-pub(crate) fn disable(pf: &DrvsimDevice) {
-    remove_vfs(pf);
 }
 
 /// `sriov_totalvfs`.
@@ -307,7 +303,7 @@ pub(crate) unsafe extern "C" fn drvsim_sriov_enable(dev: *mut bindings::device, 
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_sriov_disable(dev: *mut bindings::device) {
     // SAFETY: per the safety requirement.
-    disable(unsafe { &*DrvsimDevice::from_raw(dev) })
+    remove_vfs(unsafe { &*DrvsimDevice::from_raw(dev) })
 }
 
 /// The number of enabled VFs of `dev` (exported to drivers).

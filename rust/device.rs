@@ -159,6 +159,11 @@ impl DrvsimDevice {
         self.matchable.load(Ordering::Acquire) && !self.dead.load(Ordering::Acquire)
     }
 
+    /// Whether removal of the device has started.
+    pub(crate) fn is_removing(&self) -> bool {
+        self.dead.load(Ordering::Acquire)
+    }
+
     /// Whether the device is still there (not surprise-removed).
     pub(crate) fn is_present(&self) -> bool {
         !self.gone.load(Ordering::Acquire)

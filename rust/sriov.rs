@@ -81,13 +81,8 @@ fn link(pf: &DrvsimDevice, vf: &DrvsimDevice, index: u32) -> Result {
     }
 }
 
-/// Takes VF `index` off its PF's list and removes both links; called
-/// while the VF is removed.
-pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
-    {
-        let _rr = rescan_remove::lock();
-        pf.sriov.vfs.lock().retain(|v| !ptr::eq::<DrvsimDevice>(&**v, vf));
-    }
+/// Removes `vf`'s `physfn` link and the PF's `virtfn<index>` link.
+fn unlink(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
     // SAFETY: both devices are still registered; removing a link that does
     // not exist is harmless.
     unsafe {
@@ -96,6 +91,14 @@ pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
         }
         bindings::sysfs_remove_link(&raw mut (*vf.as_raw()).kobj, c"physfn".as_char_ptr());
     }
+}
+
+/// Takes VF `index` off its PF's list and removes both links; called
+/// while the VF is removed, after it was marked dead.
+pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
+    let _rr = rescan_remove::lock();
+    pf.sriov.vfs.lock().retain(|v| !ptr::eq::<DrvsimDevice>(&**v, vf));
+    unlink(pf, index, vf);
 }
 
 /// Takes all VFs off `pf`'s list and sets its count to 0; the caller
@@ -141,14 +144,32 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
             regions: pf.regions,
             physfn: Some((pf_ref.clone(), i)),
         };
-        let r = bus::add_device(spec).and_then(|vf| {
-            link(pf, &vf, i).inspect_err(|_| {
-                let _ = vf.remove_locked();
-            })?;
+        let vf = match bus::add_device(spec) {
+            Ok(vf) => vf,
+            Err(e) => {
+                remove_vfs(pf);
+                return Err(e);
+            }
+        };
+        // Links and list entry go in under the lock, and only while the VF
+        // is not being removed: its remover unlinks under the same lock
+        // after marking it dead, so no link can outlive it.
+        let published = {
             let _rr = rescan_remove::lock();
-            pf.sriov.vfs.lock().push(vf, GFP_KERNEL).map_err(Error::from)
-        });
-        if let Err(e) = r {
+            if vf.is_removing() {
+                Ok(())
+            } else {
+                link(pf, &vf, i).and_then(|()| {
+                    pf.sriov.vfs.lock().push(vf.clone(), GFP_KERNEL).map_err(|e| {
+                        unlink(pf, i, &vf);
+                        Error::from(e)
+                    })
+                })
+            }
+        };
+        if let Err(e) = published {
+            // Device locks are taken outside the rescan/remove lock.
+            let _ = vf.remove_locked();
             remove_vfs(pf);
             return Err(e);
         }

@@ -11,7 +11,10 @@ use crate::{
     rescan_remove::{self, RESCAN_REMOVE},
     sysfs::{self, Static},
 };
-use core::ptr;
+use core::{
+    ptr,
+    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+};
 use kernel::{
     bindings,
     error::to_result,
@@ -22,9 +25,38 @@ use kernel::{
 
 kernel::sync::global_lock! {
     // SAFETY: initialised in `register()` before the bus exists.
-    /// Names of devices being added: taken, though not yet on the bus.
-    /// Checked and changed under the rescan/remove lock.
-    unsafe(uninit) static ADDING: Mutex<KVec<Name>> = KVec::new();
+    /// Names taken by devices not (or no longer) on the bus's list: being
+    /// added, or being deleted. Changed under the rescan/remove lock.
+    unsafe(uninit) static BUSY_NAMES: Mutex<KVec<Name>> = KVec::new();
+}
+
+/// Set at module unload: no device may be added any more.
+static CLOSING: AtomicBool = AtomicBool::new(false);
+
+/// The parent of every drvsim device, `/sys/devices/drvsim`, so that
+/// device names cannot clash with other entries of `/sys/devices`.
+static ROOT: AtomicPtr<bindings::device> = AtomicPtr::new(ptr::null_mut());
+
+/// The root device (see [`ROOT`]).
+pub(crate) fn root() -> *mut bindings::device {
+    ROOT.load(Ordering::Acquire)
+}
+
+/// Takes `name` for a device being added or deleted; `EEXIST` if it is
+/// taken. Called under the rescan/remove lock.
+pub(crate) fn reserve_name(name: Name) -> Result {
+    let mut busy = BUSY_NAMES.lock();
+    if busy.contains(&name) {
+        return Err(EEXIST);
+    }
+    busy.push(name, GFP_KERNEL)?;
+    Ok(())
+}
+
+/// Gives back a name taken by [`reserve_name`].
+pub(crate) fn release_name(name: Name) {
+    let _rr = rescan_remove::lock();
+    BUSY_NAMES.lock().retain(|n| *n != name);
 }
 
 // `device_match_driver_override()` is a static inline (rust/exports.c).
@@ -160,15 +192,20 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
     let name = spec.name;
     {
         let _rr = rescan_remove::lock();
-        let mut adding = ADDING.lock();
-        if adding.contains(&name) || DevRef::find(Some(name.as_cstr())).is_some() {
+        if CLOSING.load(Ordering::Acquire) {
+            return Err(ENODEV);
+        }
+        if DevRef::find(Some(name.as_cstr())).is_some() {
             return Err(EEXIST);
         }
-        adding.push(name, GFP_KERNEL)?;
+        reserve_name(name)?;
     }
     let r = DrvsimDevice::create(spec);
     let _rr = rescan_remove::lock();
-    ADDING.lock().retain(|n| *n != name);
+    BUSY_NAMES.lock().retain(|n| *n != name);
+    if let Ok(dev) = &r {
+        dev.set_added();
+    }
     r
 }
 
@@ -195,7 +232,7 @@ unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c
     } else if s.iter().all(|&c| c == b'0') {
         Ok(())
     } else {
-        unbound_devices().map(|devs| devs.iter().for_each(|d| d.attach()))
+        unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
     };
     sysfs::store_result(r, count)
 }
@@ -226,10 +263,7 @@ unsafe extern "C" fn hot_unplug_store(_bus: *const bindings::bus_type, buf: *con
     // SAFETY: sysfs passes the input it received.
     let r = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))
         .and_then(|name| DevRef::find(Some(name.as_cstr())).ok_or(ENOENT))
-        .and_then(|dev| {
-            dev.set_gone();
-            dev.remove()
-        });
+        .and_then(|dev| dev.remove_surprise());
     sysfs::store_result(r, count)
 }
 
@@ -272,28 +306,52 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
 pub(crate) fn register() -> Result {
     // SAFETY: called once, from module init, before anything can lock them.
     unsafe {
-        ADDING.init();
+        BUSY_NAMES.init();
         RESCAN_REMOVE.init();
     }
+    CLOSING.store(false, Ordering::Release);
+    // SAFETY: a static name; no owner module link is needed.
+    let root = unsafe { bindings::__root_device_register(c"drvsim".as_char_ptr(), ptr::null_mut()) };
+    if let Err(e) = kernel::error::from_err_ptr(root) {
+        return Err(e);
+    }
+    ROOT.store(root, Ordering::Release);
     // SAFETY: `BUS` is a static, fully initialised `bus_type`.
-    to_result(unsafe { bindings::bus_register(BUS.get()) })
+    to_result(unsafe { bindings::bus_register(BUS.get()) }).inspect_err(|_| {
+        // SAFETY: registered above, no children yet.
+        unsafe { bindings::root_device_unregister(root) }
+    })
 }
 
 /// Removes every device, then unregisters the bus. Drivers are gone by
 /// now: their modules depend on this one.
 pub(crate) fn unregister() {
-    while let Some(dev) = DevRef::find(None) {
-        // A device being removed concurrently is still found; wait for its
-        // remover instead of spinning on `ENOENT`.
-        if dev.remove().is_err() {
-            let _rr = RESCAN_REMOVE.lock();
+    {
+        let _rr = RESCAN_REMOVE.lock();
+        CLOSING.store(true, Ordering::Release);
+    }
+    // A sysfs write does not pin the module: let adds and deletes in
+    // flight finish, then remove what is left. A device whose removal is
+    // under way elsewhere is still found until it is gone: wait for it.
+    loop {
+        let busy = !BUSY_NAMES.lock().is_empty();
+        let dev = DevRef::find(None);
+        match dev {
+            None if !busy => break,
+            Some(d) if d.remove().is_ok() => continue,
+            _ => {
+                // SAFETY: process context.
+                unsafe { bindings::msleep(10) };
+            }
         }
     }
     // SAFETY: registered in `register()`.
     unsafe { bindings::bus_unregister(BUS.get()) };
+    // SAFETY: registered in `register()`; its children are all gone.
+    unsafe { bindings::root_device_unregister(root()) };
     // A global outlives the module's data: free its buffer, not just its
     // entries, or kmemleak reports it after rmmod.
-    *ADDING.lock() = KVec::new();
+    *BUSY_NAMES.lock() = KVec::new();
 }
 
 /// Registers a driver on the drvsim bus (exported to driver modules).

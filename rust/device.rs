@@ -68,6 +68,9 @@ pub(crate) struct DrvsimDevice {
     /// For a PF, its SR-IOV state.
     #[pin]
     pub(crate) sriov: Sriov,
+    /// Set once `device_add()` has returned (under the rescan/remove
+    /// lock): until then the device is not anyone's to remove.
+    added: AtomicBool,
     /// Set when removal starts; a dead device matches no driver.
     dead: AtomicBool,
     /// Set by a surprise removal: the hardware is gone before the driver
@@ -99,6 +102,7 @@ impl DrvsimDevice {
                 region_mem: regions::alloc(spec.regions)?,
                 physfn: spec.physfn,
                 sriov <- Sriov::new(),
+                added: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
                 gone: AtomicBool::new(false),
                 matchable: AtomicBool::new(false),
@@ -118,6 +122,7 @@ impl DrvsimDevice {
         unsafe {
             bindings::device_initialize(dev);
             (*dev).bus = bus::BUS.get();
+            (*dev).parent = bus::root();
             (*dev).release = Some(Self::release);
         }
         // SAFETY: `this` is valid until `release`.
@@ -141,6 +146,24 @@ impl DrvsimDevice {
         // SAFETY: `dev` is registered, and the reference from
         // `device_initialize()` keeps it alive until `remove()`.
         Ok(unsafe { DevRef::get(dev) })
+    }
+
+    /// Marks `device_add()` as done; called under the rescan/remove lock.
+    pub(crate) fn set_added(&self) {
+        self.added.store(true, Ordering::Release);
+    }
+
+    /// Whether `device_add()` is done.
+    pub(crate) fn is_added(&self) -> bool {
+        self.added.load(Ordering::Acquire)
+    }
+
+    /// Probes the device again if drivers may match it (`rescan`).
+    pub(crate) fn reprobe(&self) {
+        if self.is_matchable() {
+            // SAFETY: `self` is alive; see `attach()`.
+            let _ = unsafe { bindings::device_attach(self.as_raw()) };
+        }
     }
 
     /// Lets drivers match the device and probes it, as PCI's
@@ -170,7 +193,7 @@ impl DrvsimDevice {
     }
 
     /// Marks the device, and its VFs, as surprise-removed.
-    pub(crate) fn set_gone(&self) {
+    fn set_gone(&self) {
         self.gone.store(true, Ordering::Release);
         // VFs have no VFs: no recursion, so no nesting of VF-list locks.
         self.sriov.for_each_vf(|vf| vf.gone.store(true, Ordering::Release));
@@ -225,31 +248,49 @@ impl DrvsimDevice {
     /// all of it, from before the driver is released, as before the patch.
     pub(crate) fn remove(&self) -> Result {
         let _legacy = rescan_remove::legacy_lock();
-        self.remove_locked()
+        self.remove_locked(false)
+    }
+
+    /// A surprise removal (`hot_unplug`): as [`DrvsimDevice::remove`], but
+    /// the device and its VFs are gone before the driver is told.
+    pub(crate) fn remove_surprise(&self) -> Result {
+        let _legacy = rescan_remove::legacy_lock();
+        self.remove_locked(true)
     }
 
     /// [`DrvsimDevice::remove`] for callers that already hold what the
     /// design requires (VF removal inside a PF's removal or `sriov_configure`).
-    pub(crate) fn remove_locked(&self) -> Result {
-        if self.dead.swap(true, Ordering::AcqRel) {
-            return Err(ENOENT);
+    pub(crate) fn remove_locked(&self, surprise: bool) -> Result {
+        {
+            let _rr = rescan_remove::lock();
+            // Until `device_add()` returned, or once someone else started
+            // removing it, the device is not ours to remove.
+            if !self.is_added() || self.is_removing() {
+                return Err(ENOENT);
+            }
+            // The name stays taken until `device_del()` has removed the
+            // sysfs directory, so that a new device of the same name gets
+            // `EEXIST`, not a clash in sysfs.
+            bus::reserve_name(self.name)?;
+            self.dead.store(true, Ordering::Release);
+        }
+        if surprise {
+            self.set_gone();
         }
         let dev = self.as_raw();
-        // SAFETY: `dev` is registered (we are its only remover) and `self`
-        // keeps it alive.
+        // SAFETY: `dev` is registered (added, and we are its only remover)
+        // and the caller's reference keeps it alive.
         unsafe { bindings::device_release_driver(dev) };
         sriov::remove_vfs(self);
         if let Some((pf, index)) = &self.physfn {
             sriov::unlink_vf(pf, *index, self);
         }
         // SAFETY: `dev` is registered; drop the reference taken by
-        // `device_initialize()` after deleting it. Until `device_del()`
-        // returns, the name stays taken: a new device of the same name gets
-        // `EEXIST` instead of a clash in sysfs.
-        unsafe {
-            bindings::device_del(dev);
-            bindings::put_device(dev);
-        }
+        // `device_initialize()` after deleting it.
+        unsafe { bindings::device_del(dev) };
+        bus::release_name(self.name);
+        // SAFETY: as above.
+        unsafe { bindings::put_device(dev) };
         Ok(())
     }
 }
@@ -373,6 +414,10 @@ unsafe extern "C" fn remove_store(
     // Hold a reference: removing our own attribute ends sysfs's protection.
     // SAFETY: sysfs keeps `dev` alive until we return or remove the file.
     let this = unsafe { DevRef::get(dev) };
+    // Still inside `device_add()`: not removable yet.
+    if !this.is_added() {
+        return ENOENT.to_errno() as isize;
+    }
     // SAFETY: `attr` is this very attribute of `dev`. It returns false when a
     // concurrent writer removed it first; that one does the removal.
     if !unsafe { bindings::device_remove_file_self(dev, attr) } {

@@ -93,27 +93,40 @@ fn unlink(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
     }
 }
 
-/// Takes VF `index` off its PF's list and removes both links; called
-/// while the VF is removed, after it was marked dead.
+/// Takes VF `index` off its PF's list and removes both links, unless
+/// that was done already ([`detach_vfs`]); called while the VF is removed,
+/// after it was marked dead. Whoever takes a VF off the list removes its
+/// links, under the lock, while the PF is certainly still registered (a
+/// PF detaches its VFs before it is deleted).
 pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
     let _rr = rescan_remove::lock();
-    pf.sriov.vfs.lock().retain(|v| !ptr::eq::<DrvsimDevice>(&**v, vf));
-    unlink(pf, index, vf);
+    let mut vfs = pf.sriov.vfs.lock();
+    let before = vfs.len();
+    vfs.retain(|v| !ptr::eq::<DrvsimDevice>(&**v, vf));
+    if vfs.len() < before {
+        unlink(pf, index, vf);
+    }
 }
 
-/// Takes all VFs off `pf`'s list and sets its count to 0; the caller
-/// removes them.
+/// Takes all VFs off `pf`'s list, removes their links and sets the count
+/// to 0; the caller removes the VFs.
 pub(crate) fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
     let _rr = rescan_remove::lock();
     pf.sriov.num_vfs.store(0, Ordering::Release);
-    core::mem::take(&mut *pf.sriov.vfs.lock())
+    let vfs = core::mem::take(&mut *pf.sriov.vfs.lock());
+    for vf in vfs.iter() {
+        if let Some((_, index)) = &vf.physfn {
+            unlink(pf, *index, vf);
+        }
+    }
+    vfs
 }
 
 /// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
 /// disable, for the PF's driver and for the PF's own removal.
 pub(crate) fn remove_vfs(pf: &DrvsimDevice) {
     for vf in detach_vfs(pf).iter().rev() {
-        let _ = vf.remove_locked();
+        let _ = vf.remove_locked(false);
     }
 }
 
@@ -133,6 +146,12 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
             return Err(EBUSY);
         }
         pf.sriov.num_vfs.store(n, Ordering::Release);
+    }
+    // Room for every VF up front: a VF that is added but cannot be listed
+    // would be out of reach of `remove_vfs()`.
+    if let Err(e) = pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL) {
+        pf.sriov.num_vfs.store(0, Ordering::Release);
+        return Err(e.into());
     }
     // SAFETY: `pf` is alive for the duration of this call.
     let pf_ref = unsafe { DevRef::get(pf.as_raw()) };
@@ -169,7 +188,7 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
         };
         if let Err(e) = published {
             // Device locks are taken outside the rescan/remove lock.
-            let _ = vf.remove_locked();
+            let _ = vf.remove_locked(false);
             remove_vfs(pf);
             return Err(e);
         }

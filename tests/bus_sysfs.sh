@@ -4,12 +4,15 @@
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 32
 reset_bus
 
 ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
 expect_errno 0 "$BUS/new_device" "dev0" "new_device creates a device"
 ktap_test_result "device appears under devices/" test -d "$BUS/devices/dev0"
+ktap_test_result "devices live under /sys/devices/drvsim" test -d /sys/devices/drvsim/dev0
+expect_errno 0 "$BUS/new_device" "platform" "a name that /sys/devices already has is fine"
+printf platform > "$BUS/del_device"
 expect_eq sample "$(cat "$BUS/devices/dev0/type" 2>&1)" "type defaults to sample"
 expect_eq drvsim:sample "$(cat "$BUS/devices/dev0/modalias" 2>&1)" "modalias is drvsim:<type>"
 expect_eq drvsim_sample "$(driver_of dev0)" "sample driver binds a sample device"

@@ -24,6 +24,6 @@ for r in $(seq $ROUNDS); do
 	reset_bus
 done
 expect_eq $ROUNDS $ok "remove racing unbind leaves no device, $ROUNDS rounds"
-no_pf_left() { ! ls -d /sys/devices/pf0* > /dev/null 2>&1; }
-ktap_test_result "no drvsim device left in /sys/devices" no_pf_left
+no_pf_left() { ! ls -d /sys/devices/drvsim/pf0* > /dev/null 2>&1; }
+ktap_test_result "no drvsim device left in /sys/devices/drvsim" no_pf_left
 ktap_finished

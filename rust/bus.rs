@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The `drvsim` bus type: match, probe, remove, uevent, the bus attributes
-//! (`new_device`, `del_device`, `rescan`) and driver registration.
+//! (`new_device`, `del_device`, `rescan`, `hot_unplug`) and driver
+//! registration.
 
 use crate::{
     abi::{DeviceIdRaw, DriverRaw, TYPE_LEN},
@@ -201,27 +202,38 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
         reserve_name(name)?;
     }
     let r = DrvsimDevice::create(spec);
+    // One section: the name goes back and the device becomes removable
+    // together (the lock is reentrant, `release_name()` takes it too).
     let _rr = rescan_remove::lock();
-    BUSY_NAMES.lock().retain(|n| *n != name);
+    release_name(name);
     if let Ok(dev) = &r {
         dev.set_added();
     }
     r
 }
 
+/// The device a `del_device` or `hot_unplug` write names.
+///
+/// # Safety
+///
+/// `buf` and `count` must be the arguments the driver core passed to `store`.
+unsafe fn named_device(buf: *const c_char, count: usize) -> Result<DevRef> {
+    // SAFETY: per the safety requirement.
+    let name = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))?;
+    DevRef::find(Some(name.as_cstr())).ok_or(ENOENT)
+}
+
 /// `del_device`: `<name>`.
 unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
-    let r = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))
-        .and_then(|name| DevRef::find(Some(name.as_cstr())).ok_or(ENOENT))
-        .and_then(|dev| dev.remove());
+    let r = unsafe { named_device(buf, count) }.and_then(|dev| dev.remove());
     sysfs::store_result(r, count)
 }
 
 /// `rescan`: as PCI's, a non-zero number re-probes every unbound device,
 /// `0` does nothing, anything else is `EINVAL`.
 ///
-/// The devices are listed under the add/remove lock and probed after it is
+/// The devices are listed under the rescan/remove lock and probed after it is
 /// dropped: a probe that blocks must not stop devices coming and going.
 unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
@@ -261,9 +273,7 @@ fn unbound_devices() -> Result<KVec<DevRef>> {
 /// leaves open); this path takes it only for bookkeeping, like `remove`.
 unsafe extern "C" fn hot_unplug_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
     // SAFETY: sysfs passes the input it received.
-    let r = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))
-        .and_then(|name| DevRef::find(Some(name.as_cstr())).ok_or(ENOENT))
-        .and_then(|dev| dev.remove_surprise());
+    let r = unsafe { named_device(buf, count) }.and_then(|dev| dev.remove_surprise());
     sysfs::store_result(r, count)
 }
 

@@ -96,7 +96,10 @@ pub(crate) enum MatchLock {
     /// Nothing: the default, or the caller already holds the lock.
     None,
     /// Took the lock (`match_takes_device_lock`).
-    Locked(*mut bindings::device),
+    Locked {
+        /// Held for its `Drop`, which unlocks.
+        _guard: DeviceLock,
+    },
     /// Told lockdep it took the lock (`lockdep_device_class`).
     Annotated(*mut bindings::device),
 }
@@ -114,9 +117,8 @@ impl MatchLock {
             return Self::None;
         }
         if takes_lock() {
-            // SAFETY: as above. This may sleep forever: that is the point.
-            unsafe { drvsim_device_lock(raw) };
-            Self::Locked(raw)
+            // This may sleep forever: that is the point.
+            Self::Locked { _guard: DeviceLock::new(raw) }
         } else {
             // SAFETY: as above; only lockdep's bookkeeping changes.
             unsafe { drvsim_device_lockdep_acquire(raw) };
@@ -127,12 +129,11 @@ impl MatchLock {
 
 impl Drop for MatchLock {
     fn drop(&mut self) {
-        match *self {
-            Self::None => {}
-            // SAFETY: locked in `enter()`.
-            Self::Locked(dev) => unsafe { drvsim_device_unlock(dev) },
+        match self {
+            // `DeviceLock` unlocks when dropped.
+            Self::None | Self::Locked { .. } => {}
             // SAFETY: annotated in `enter()`.
-            Self::Annotated(dev) => unsafe { drvsim_device_lockdep_release(dev) },
+            Self::Annotated(dev) => unsafe { drvsim_device_lockdep_release(*dev) },
         }
     }
 }

@@ -110,7 +110,7 @@ pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
 
 /// Takes all VFs off `pf`'s list, removes their links and sets the count
 /// to 0; the caller removes the VFs.
-pub(crate) fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
+fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
     let _rr = rescan_remove::lock();
     pf.sriov.num_vfs.store(0, Ordering::Release);
     let vfs = core::mem::take(&mut *pf.sriov.vfs.lock());

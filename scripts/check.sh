@@ -49,11 +49,13 @@ fi
 
 # 2. Positive controls: each must make the scanner report what it expects.
 # They need one vCPU and no kmemleak pass, so they run two at a time.
+# control_header FILE KEY: the value of a "# control-KEY: value" line.
+control_header() { sed -n "s/^# control-$2: //p" "$1"; }
 run_control() {
 	local c=$1 n
 	n=$(basename "$c" .sh)
-	hdr() { sed -n "s/^# control-$1: //p" "$c"; }
-	DRVSIM_PARAMS=$(hdr params) SAMPLES=$(hdr samples) HUNG_TASK_SECS=$(hdr hung-task-secs) \
+	DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
+		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
 		QEMU_SMP=1 KMEMLEAK_SCAN=0 QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
 		"$S/vm.sh" run "$c" "control-$n" > /dev/null 2>&1 || true
 }
@@ -65,7 +67,7 @@ for ((i = 0; i < ${#controls[@]}; i += 2)); do
 done
 for c in "${controls[@]}"; do
 	n=$(basename "$c" .sh)
-	expect=$(sed -n "s/^# control-expect: //p" "$c")
+	expect=$(control_header "$c" expect)
 	# scan-log.sh exits 1 when it finds splats, as it should here.
 	findings=$("$S/scan-log.sh" "$out/control-$n.log" || true)
 	if grep -E -q -- "$expect" <<< "$findings"; then

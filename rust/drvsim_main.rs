@@ -35,6 +35,14 @@ module! {
             default: false,
             description: "Broken design: a plain rescan/remove lock held around sriov_configure and taken by remove before releasing the driver (pre-patch PCI)",
         },
+        selftest_kmemleak: bool {
+            default: false,
+            description: "At load, leak one allocation so that kmemleak reports it (positive control)",
+        },
+        selftest_kasan: bool {
+            default: false,
+            description: "At load, read past an allocation so that KASAN reports it (positive control)",
+        },
         selftest_lockdep_abba: bool {
             default: false,
             description: "At load, take two locks in both orders so that lockdep reports a circular dependency (positive control for the test suite's splat scanner)",
@@ -48,6 +56,12 @@ impl kernel::Module for Drvsim {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         if module_parameters::selftest_lockdep_abba.value() {
             selftest::lockdep_abba()?;
+        }
+        if module_parameters::selftest_kmemleak.value() {
+            selftest::kmemleak_leak()?;
+        }
+        if module_parameters::selftest_kasan.value() {
+            selftest::kasan_out_of_bounds()?;
         }
         bus::register()?;
         pr_info!("drvsim: bus registered\n");

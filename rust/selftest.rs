@@ -22,3 +22,23 @@ pub(crate) fn lockdep_abba() -> Result {
     Ok(())
 }
 
+
+/// Leaks one allocation: kmemleak must report an unreferenced object.
+pub(crate) fn kmemleak_leak() -> Result {
+    let leaked = KBox::new([0x5au8; 64], GFP_KERNEL)?;
+    let _ = KBox::into_raw(leaked);
+    pr_info!("drvsim: selftest_kmemleak leaked 64 bytes\n");
+    Ok(())
+}
+
+/// Reads one byte past a 16-byte allocation: KASAN must report a
+/// slab-out-of-bounds read.
+pub(crate) fn kasan_out_of_bounds() -> Result {
+    let buf = KVec::<u8>::with_capacity(16, GFP_KERNEL)?;
+    // A deliberate out-of-bounds read for KASAN to catch; the byte is in
+    // the allocator's redzone, mapped memory, so only KASAN notices.
+    // SAFETY: not sound on purpose, see above; volatile so it happens.
+    let byte = unsafe { core::ptr::read_volatile(buf.as_ptr().add(buf.capacity())) };
+    pr_info!("drvsim: selftest_kasan read {byte:#x} out of bounds\n");
+    Ok(())
+}

@@ -11,6 +11,12 @@
 
 #[path = "abi.rs"]
 pub(crate) mod abi;
+#[path = "devres_set.rs"]
+pub(crate) mod devres_set;
+#[path = "region_io.rs"]
+pub(crate) mod region_io;
+#[path = "revocable_variants.rs"]
+pub(crate) mod revocable_variants;
 
 use abi::{DeviceIdRaw, DriverRaw, TYPE_LEN};
 use core::{marker::PhantomData, pin::Pin, ptr::NonNull};
@@ -151,7 +157,7 @@ pub(crate) struct Device<Ctx: device::DeviceContext = device::Normal>(
 );
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
-    fn as_raw(&self) -> *mut bindings::device {
+    pub(crate) fn as_raw(&self) -> *mut bindings::device {
         self.0.get()
     }
 

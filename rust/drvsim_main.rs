@@ -8,10 +8,15 @@ use kernel::prelude::*;
 mod abi;
 mod bus;
 mod device;
+// Shared with the drivers (through rust/driver.rs); here for their KUnit suites.
+#[allow(dead_code)]
+mod devres_set;
 mod device_lock;
 mod parse;
 mod regions;
 mod rescan_remove;
+#[allow(dead_code)]
+mod revocable_variants;
 mod selftest;
 mod sriov;
 mod sysfs;

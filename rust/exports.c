@@ -22,6 +22,7 @@ void drvsim_sriov_disable(struct device *dev);
 int drvsim_sriov_num_vfs(const struct device *dev);
 int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *value);
 int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
+u32 drvsim_device_regions(const struct device *dev);
 /* Called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
 bool drvsim_device_lock_owned_by_current(struct device *dev);
@@ -41,6 +42,7 @@ EXPORT_SYMBOL_GPL(drvsim_sriov_disable);
 EXPORT_SYMBOL_GPL(drvsim_sriov_num_vfs);
 EXPORT_SYMBOL_GPL(drvsim_region_read32);
 EXPORT_SYMBOL_GPL(drvsim_region_write32);
+EXPORT_SYMBOL_GPL(drvsim_device_regions);
 
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)

@@ -120,6 +120,18 @@ pub(crate) unsafe extern "C" fn drvsim_region_write32(
     }
 }
 
+/// The number of regions of `dev` (exported to drivers).
+///
+/// # Safety
+///
+/// `dev` must be a live drvsim device.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_device_regions(dev: *const kernel::bindings::device) -> u32 {
+    // SAFETY: per the safety requirement.
+    let dev = unsafe { &*crate::device::DrvsimDevice::from_raw(dev) };
+    dev.region_mem.len() as u32
+}
+
 fn region_of(dev: &crate::device::DrvsimDevice, index: u32) -> Result<&Region> {
     if !dev.is_present() {
         return Err(ENXIO);

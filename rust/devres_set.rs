@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Per-device resource sets: everything a device holds, revoked on unbind
+//! with one RCU grace period.
+//!
+//! The kernel's [`Devres`](kernel::devres::Devres) revokes each object with
+//! its own `synchronize_rcu()`, so a device with 64 resources waits 64 grace
+//! periods on unbind (the cost the revocable thread complained about). A
+//! [`DevresSet`] puts one gate, itself a kernel [`Revocable`], in front of
+//! all of a device's resources. An access passes the gate and then the
+//! resource's own [`Revocable`], both under one RCU read lock. Unbind
+//! closes the gate and waits one grace period. Then no reader can be inside
+//! any member, so every member is dropped with
+//! [`Revocable::revoke_nosync`].
+//!
+//! [`SetDevres`] keeps the access API of `Devres`: `access(&Device<Bound>)`
+//! costs a pointer comparison, and `try_access` costs an RCU read lock and
+//! two flag loads. See `Documentation/drvsim.rst` for the benchmark.
+
+use core::{
+    marker::PhantomData,
+    ops::Deref,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+use kernel::{
+    device::{Bound, Device},
+    devres, new_mutex,
+    prelude::*,
+    revocable::Revocable,
+    sync::{aref::ARef, rcu, Arc, Mutex},
+};
+
+/// A member of a [`RevocableSet`], with its type erased.
+trait Member: Send + Sync {
+    /// Drops the wrapped object unless that already happened.
+    ///
+    /// # Safety
+    ///
+    /// No reader may be inside an access of the object.
+    unsafe fn revoke_nosync(&self) -> bool;
+}
+
+impl<T: Send + Sync> Member for Revocable<T> {
+    unsafe fn revoke_nosync(&self) -> bool {
+        // SAFETY: per the caller's guarantee.
+        unsafe { Revocable::revoke_nosync(self) }
+    }
+}
+
+/// A set of revocable objects that are revoked together with a single
+/// RCU grace period. Independent of any device; [`DevresSet`] ties one to
+/// a device's binding.
+///
+/// # Invariants
+///
+/// Once `gate` is revoked, `members` is empty and stays empty, and every
+/// object that was in it was dropped after a grace period that began after
+/// the gate closed.
+#[pin_data]
+pub(crate) struct RevocableSet {
+    /// Open while the members may be accessed.
+    #[pin]
+    gate: Revocable<()>,
+    /// The members not revoked yet. The lock serialises revocation against
+    /// members that leave the set early, so that every object is dropped
+    /// once and has been dropped when either returns.
+    #[pin]
+    members: Mutex<KVec<Arc<dyn Member>>>,
+    /// Grace periods this set has waited for; at most one.
+    grace_periods: AtomicUsize,
+}
+
+impl RevocableSet {
+    /// An empty, open set.
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            gate <- Revocable::new(Ok::<(), Error>(())),
+            members <- new_mutex!(KVec::new()),
+            grace_periods: AtomicUsize::new(0),
+        }? Error)
+    }
+
+    /// Adds `data` to the set; `ENXIO` if the set was revoked already.
+    pub(crate) fn add<T: Send + Sync + 'static, E>(&self, data: impl PinInit<T, E>) -> Result<Arc<Revocable<T>>>
+    where
+        Error: From<E>,
+    {
+        let member = Arc::pin_init(Revocable::new(data), GFP_KERNEL)?;
+        let mut members = self.members.lock();
+        if self.gate.try_access().is_none() {
+            return Err(ENXIO);
+        }
+        members.push(member.clone(), GFP_KERNEL)?;
+        Ok(member)
+    }
+
+    /// Removes `member` from the set and drops its object.
+    ///
+    /// # Safety
+    ///
+    /// No reader may be inside an access of `member`.
+    unsafe fn remove(&self, member: &Arc<Revocable<impl Send + Sync + 'static>>) {
+        let mut members = self.members.lock();
+        let ptr = Arc::as_ptr(member).cast::<()>();
+        members.retain(|m| Arc::as_ptr(m).cast::<()>() != ptr);
+        // SAFETY: per the caller's guarantee. Under the lock, so a concurrent
+        // `revoke_all()` has finished dropping it if it got there first.
+        unsafe { member.revoke_nosync() };
+    }
+
+    /// Accesses `member` under `guard` if neither the set nor the member
+    /// was revoked.
+    fn access_with_guard<'a, T>(&'a self, member: &'a Revocable<T>, guard: &'a rcu::Guard) -> Option<&'a T> {
+        self.gate.try_access_with_guard(guard)?;
+        member.try_access_with_guard(guard)
+    }
+
+    /// Revokes every member with one grace period and drops their objects.
+    /// Returns how many objects this call dropped; 0 if the set was revoked
+    /// already.
+    pub(crate) fn revoke_all(&self) -> usize {
+        let mut members = self.members.lock();
+        // Close the gate and wait for the readers that passed it: one
+        // grace period for the whole set.
+        if self.gate.revoke() {
+            self.grace_periods.fetch_add(1, Ordering::Relaxed);
+        }
+        let revoked = core::mem::replace(&mut *members, KVec::new());
+        drop(members);
+        // SAFETY: the gate is closed and a grace period has passed since,
+        // so no reader is inside any member.
+        revoked.iter().filter(|m| unsafe { m.revoke_nosync() }).count()
+    }
+
+    /// The grace periods this set waited for.
+    pub(crate) fn grace_periods(&self) -> usize {
+        self.grace_periods.load(Ordering::Relaxed)
+    }
+
+    /// Whether the set was revoked.
+    pub(crate) fn is_revoked(&self) -> bool {
+        self.gate.try_access().is_none()
+    }
+}
+
+/// Whether `a` and `b` are the same `struct device`.
+fn same_device<Ctx: kernel::device::DeviceContext>(a: &Device, b: &Device<Ctx>) -> bool {
+    core::ptr::addr_eq(a, b)
+}
+
+/// Revokes a set when dropped; what the device's devres list holds.
+struct RevokeOnUnbind(Arc<RevocableSet>);
+
+impl Drop for RevokeOnUnbind {
+    fn drop(&mut self) {
+        self.0.revoke_all();
+    }
+}
+
+/// The resources a device holds for its current binding, revoked together
+/// when the device is unbound: one grace period, however many there are.
+pub(crate) struct DevresSet {
+    dev: ARef<Device>,
+    set: Arc<RevocableSet>,
+}
+
+impl DevresSet {
+    /// A set revoked when `dev` is unbound.
+    pub(crate) fn new(dev: &Device<Bound>) -> Result<Self> {
+        let set = Arc::pin_init(RevocableSet::new(), GFP_KERNEL)?;
+        devres::register(dev, RevokeOnUnbind(set.clone()), GFP_KERNEL)?;
+        Ok(Self { dev: dev.into(), set })
+    }
+
+    /// Wraps `data` as a member of this set, as `Devres::new()` does for a
+    /// single object: `EINVAL` if `dev` is not this set's device, `ENXIO`
+    /// if the set was revoked already.
+    pub(crate) fn add<T: Send + Sync + 'static, E>(
+        &self,
+        dev: &Device<Bound>,
+        data: impl PinInit<T, E>,
+    ) -> Result<SetDevres<T>>
+    where
+        Error: From<E>,
+    {
+        if !same_device(&self.dev, dev) {
+            return Err(EINVAL);
+        }
+        let data = self.set.add(data)?;
+        Ok(SetDevres { dev: self.dev.clone(), set: self.set.clone(), data })
+    }
+
+    /// The set itself.
+    pub(crate) fn set(&self) -> &RevocableSet {
+        &self.set
+    }
+}
+
+/// One object of a [`DevresSet`], with the access API of `Devres<T>`.
+pub(crate) struct SetDevres<T: Send + Sync + 'static> {
+    dev: ARef<Device>,
+    set: Arc<RevocableSet>,
+    data: Arc<Revocable<T>>,
+}
+
+impl<T: Send + Sync + 'static> SetDevres<T> {
+    /// The object, without synchronisation: `dev` proves that the device is
+    /// bound, so the set cannot be revoked while the reference lives.
+    /// `EINVAL` if `dev` is not this object's device.
+    pub(crate) fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
+        if !same_device(&self.dev, dev) {
+            return Err(EINVAL);
+        }
+        // SAFETY: the device is bound for as long as `dev` lives, and the
+        // set (so the member) is only revoked on unbind or when `self` is
+        // dropped, which the borrow of `self` excludes.
+        Ok(unsafe { self.data.access() })
+    }
+
+    /// The object under an RCU read lock, or `None` once it was revoked.
+    /// The guard must not be held across a sleep.
+    pub(crate) fn try_access(&self) -> Option<SetGuard<'_, T>> {
+        let guard = rcu::read_lock();
+        let data: *const T = self.set.access_with_guard(&self.data, &guard)?;
+        Some(SetGuard { data, _rcu: guard, _p: PhantomData })
+    }
+
+    /// Runs `f` on the object under an RCU read lock; `None` once revoked.
+    pub(crate) fn try_access_with<R, F: FnOnce(&T) -> R>(&self, f: F) -> Option<R> {
+        self.try_access().map(|g| f(&g))
+    }
+
+    /// The device this object belongs to.
+    pub(crate) fn device(&self) -> &Device {
+        &self.dev
+    }
+}
+
+impl<T: Send + Sync + 'static> Drop for SetDevres<T> {
+    fn drop(&mut self) {
+        // SAFETY: accesses borrow `self`, so none is in progress.
+        unsafe { self.set.remove(&self.data) };
+    }
+}
+
+/// Access to an object of a [`DevresSet`], under an RCU read lock.
+///
+/// # Invariants
+///
+/// `data` points to a member that was accessible when `_rcu` was taken; a
+/// revocation waits for `_rcu` to be released before dropping it.
+pub(crate) struct SetGuard<'a, T> {
+    data: *const T,
+    _rcu: rcu::Guard,
+    _p: PhantomData<&'a T>,
+}
+
+impl<T> Deref for SetGuard<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: by the type invariant the object lives while the guard does.
+        unsafe { &*self.data }
+    }
+}
+
+#[cfg(drvsim_bus)]
+#[kunit_tests(drvsim_devres_set)]
+mod tests {
+    use super::*;
+    use core::sync::atomic::AtomicBool;
+    use kernel::{
+        sync::Completion,
+        time::delay::{fsleep, udelay},
+        time::Delta,
+        workqueue,
+    };
+
+    /// Counts its drops in a shared counter.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn counter() -> Arc<AtomicUsize> {
+        Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap()
+    }
+
+    fn new_set() -> Arc<RevocableSet> {
+        Arc::pin_init(RevocableSet::new(), GFP_KERNEL).unwrap()
+    }
+
+    fn access<T>(set: &RevocableSet, m: &Revocable<T>) -> bool {
+        let g = rcu::read_lock();
+        set.access_with_guard(m, &g).is_some()
+    }
+
+    #[test]
+    fn revoke_without_users_drops_all_with_one_grace_period() {
+        let set = new_set();
+        let drops = counter();
+        let mut members = KVec::new();
+        for _ in 0..64 {
+            members.push(set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap(), GFP_KERNEL).unwrap();
+        }
+        assert!(access(&set, &members[63]));
+        assert_eq!(set.revoke_all(), 64);
+        assert_eq!(drops.load(Ordering::Relaxed), 64);
+        assert_eq!(set.grace_periods(), 1);
+        assert!(!access(&set, &members[0]));
+    }
+
+    #[test]
+    fn double_revoke_is_a_no_op() {
+        let set = new_set();
+        let drops = counter();
+        let _m = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        assert_eq!(set.revoke_all(), 1);
+        assert_eq!(set.revoke_all(), 0);
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        assert_eq!(set.grace_periods(), 1);
+    }
+
+    #[test]
+    fn remove_after_revoke_does_not_drop_twice() {
+        let set = new_set();
+        let drops = counter();
+        let m = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        set.revoke_all();
+        // SAFETY: no reader.
+        unsafe { set.remove(&m) };
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn early_remove_drops_now_and_leaves_the_rest() {
+        let set = new_set();
+        let drops = counter();
+        let a = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let b = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        // SAFETY: no reader.
+        unsafe { set.remove(&a) };
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        assert!(access(&set, &b));
+        assert_eq!(set.revoke_all(), 1);
+        assert_eq!(drops.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn add_after_revoke_fails_with_enxio() {
+        let set = new_set();
+        set.revoke_all();
+        assert!(set.is_revoked());
+        let drops = counter();
+        assert_eq!(set.add::<Counted, Error>(Ok(Counted(drops.clone()))).err(), Some(ENXIO));
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+    }
+
+    /// A reader inside an access holds off the revocation: the object is
+    /// still there when the reader leaves, and dropped when revoke returns.
+    #[test]
+    fn revoke_waits_for_a_reader_inside() {
+        struct Shared {
+            set: Arc<RevocableSet>,
+            member: Arc<Revocable<Counted>>,
+            drops: Arc<AtomicUsize>,
+            inside: AtomicBool,
+            dropped_while_inside: AtomicBool,
+        }
+        let set = new_set();
+        let drops = counter();
+        let member = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let s = Arc::new(
+            Shared { set, member, drops, inside: AtomicBool::new(false), dropped_while_inside: AtomicBool::new(false) },
+            GFP_KERNEL,
+        )
+        .unwrap();
+        let done = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
+        let (s2, done2) = (s.clone(), done.clone());
+        workqueue::system()
+            .try_spawn(GFP_KERNEL, move || {
+                let g = rcu::read_lock();
+                if s2.set.access_with_guard(&s2.member, &g).is_some() {
+                    s2.inside.store(true, Ordering::Release);
+                    // Stay inside for 20 ms (busy: no sleeping under RCU).
+                    for _ in 0..20 {
+                        udelay(Delta::from_micros(1000));
+                    }
+                    let n = s2.drops.load(Ordering::Relaxed);
+                    s2.dropped_while_inside.store(n != 0, Ordering::Relaxed);
+                }
+                drop(g);
+                done2.complete_all();
+            })
+            .unwrap();
+        while !s.inside.load(Ordering::Acquire) {
+            fsleep(Delta::from_millis(1));
+        }
+        assert_eq!(s.set.revoke_all(), 1);
+        assert_eq!(s.drops.load(Ordering::Relaxed), 1);
+        done.wait_for_completion();
+        assert!(!s.dropped_while_inside.load(Ordering::Relaxed));
+    }
+}

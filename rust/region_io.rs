@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A device's register regions as resources that its driver holds.
+//!
+//! A driver requests region `i` of its device in probe and gets a
+//! [`RegionIo`] wrapped for revocation: the kernel's `Devres<RegionIo>`
+//! ([`Device::request_region`]) or a member of a per-device
+//! [`DevresSet`] ([`Device::request_region_in`]). In both cases,
+//! `access(&Device<Bound>)` gives it without synchronisation where the
+//! device is provably bound, `try_access()` elsewhere, and it is revoked
+//! when the device is unbound.
+//!
+//! `RegionIo` does not implement the kernel's `kernel::io::Io` traits. Those
+//! map loads and stores onto a pointer view of MMIO or memory. The
+//! simulated registers have behaviour (a read-only ID, a read counter) and
+//! are reached through `drvsim.ko`'s exported accessors, so there is no
+//! pointer to hand out. The method names and argument order follow `Io`
+//! (`read32(offset)`, `write32(value, offset)`); errors are returned, as
+//! `Io::try_read32()` does, because the simulation can refuse an access.
+
+use super::{
+    devres_set::{DevresSet, SetDevres},
+    Device,
+};
+use kernel::{
+    bindings, device,
+    devres::Devres,
+    error::to_result,
+    ffi::c_int,
+    prelude::*,
+    sync::aref::ARef,
+};
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn drvsim_region_read32(dev: *const bindings::device, index: u32, offset: u32, value: *mut u32) -> c_int;
+    fn drvsim_region_write32(dev: *const bindings::device, index: u32, offset: u32, value: u32) -> c_int;
+    fn drvsim_device_regions(dev: *const bindings::device) -> u32;
+}
+
+/// One register region of a drvsim device (`Documentation/sysfs.rst`
+/// lists its registers).
+///
+/// # Invariants
+///
+/// `dev` is a drvsim device with more than `index` regions.
+pub(crate) struct RegionIo {
+    dev: ARef<device::Device>,
+    index: u32,
+}
+
+/// The `struct device` behind `dev`.
+fn raw(dev: &device::Device) -> *const bindings::device {
+    // `kernel::device::Device` is a transparent wrapper of `struct device`.
+    core::ptr::from_ref(dev).cast()
+}
+
+impl RegionIo {
+    /// Reads the 32-bit register at `offset`: `EINVAL` for an unaligned or
+    /// out-of-range offset, `ENXIO` once the device was surprise-removed.
+    pub(crate) fn read32(&self, offset: usize) -> Result<u32> {
+        let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
+        let mut value = 0;
+        // SAFETY: `dev` is a live drvsim device (type invariant and the
+        // reference `dev` holds); `value` is a valid `u32`.
+        to_result(unsafe { drvsim_region_read32(raw(&self.dev), self.index, offset, &mut value) })?;
+        Ok(value)
+    }
+
+    /// Writes `value` to the register at `offset`: as `read32()`, and
+    /// `EPERM` for a read-only register.
+    pub(crate) fn write32(&self, value: u32, offset: usize) -> Result {
+        let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
+        // SAFETY: `dev` is a live drvsim device (type invariant).
+        to_result(unsafe { drvsim_region_write32(raw(&self.dev), self.index, offset, value) })
+    }
+
+    /// The region's index.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+}
+
+impl<Ctx: device::DeviceContext> Device<Ctx> {
+    /// The number of register regions (`new_device ... regions=<n>`).
+    pub(crate) fn region_count(&self) -> u32 {
+        // SAFETY: by the type invariant this is a live drvsim device.
+        unsafe { drvsim_device_regions(self.as_raw()) }
+    }
+}
+
+impl Device<device::Bound> {
+    fn region(&self, index: u32) -> Result<RegionIo> {
+        if index >= self.region_count() {
+            return Err(EINVAL);
+        }
+        // INVARIANT: checked above.
+        Ok(RegionIo { dev: self.as_ref().into(), index })
+    }
+
+    /// Region `index` as a kernel `Devres`, revoked on unbind with its own
+    /// grace period. `EINVAL` if there is no such region.
+    pub(crate) fn request_region(&self, index: u32) -> Result<Devres<RegionIo>> {
+        Devres::new::<Error>(self.as_ref(), Ok(self.region(index)?))
+    }
+
+    /// Region `index` as a member of `set`, revoked on unbind together
+    /// with the rest of the set. `EINVAL` if there is no such region or
+    /// `set` belongs to another device.
+    pub(crate) fn request_region_in(&self, set: &DevresSet, index: u32) -> Result<SetDevres<RegionIo>> {
+        set.add::<RegionIo, Error>(self.as_ref(), Ok(self.region(index)?))
+    }
+}

@@ -90,7 +90,10 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 }
 
 impl Device<device::Bound> {
-    fn region(&self, index: u32) -> Result<RegionIo> {
+    /// Region `index` without a wrapper, for a driver that wraps it in a
+    /// revocable of its own and revokes that on unbind. `EINVAL` if there
+    /// is no such region.
+    pub(crate) fn unmanaged_region(&self, index: u32) -> Result<RegionIo> {
         if index >= self.region_count() {
             return Err(EINVAL);
         }
@@ -101,13 +104,13 @@ impl Device<device::Bound> {
     /// Region `index` as a kernel `Devres`, revoked on unbind with its own
     /// grace period. `EINVAL` if there is no such region.
     pub(crate) fn request_region(&self, index: u32) -> Result<Devres<RegionIo>> {
-        Devres::new::<Error>(self.as_ref(), Ok(self.region(index)?))
+        Devres::new::<Error>(self.as_ref(), Ok(self.unmanaged_region(index)?))
     }
 
     /// Region `index` as a member of `set`, revoked on unbind together
     /// with the rest of the set. `EINVAL` if there is no such region or
     /// `set` belongs to another device.
     pub(crate) fn request_region_in(&self, set: &DevresSet, index: u32) -> Result<SetDevres<RegionIo>> {
-        set.add::<RegionIo, Error>(self.as_ref(), Ok(self.region(index)?))
+        set.add::<RegionIo, Error>(self.as_ref(), Ok(self.unmanaged_region(index)?))
     }
 }

@@ -1,13 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! A well-behaved driver for drvsim devices of type `sample` and `sample-vf`.
+//!
+//! Each bound device gets a misc character device `/dev/drvsim-<name>`
+//! whose `read`/`write`/`ioctl` reach the device's register regions through
+//! revocable wrappers: `try_access` in every file operation, and `ENXIO`
+//! once the device is unbound, for as long as the file stays open. The file
+//! interface is in `Documentation/sysfs.rst` ("Character devices").
 
-use kernel::{device::Core, prelude::*};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{
+    device::{Bound, Core},
+    devres::Devres,
+    fs::{File, Kiocb},
+    ioctl::{_IOW, _IOWR},
+    iov::{IovIterDest, IovIterSource},
+    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    prelude::*,
+    str::CString,
+    sync::{Arc, ArcBorrow},
+    time::{delay::fsleep, Delta, Instant, Monotonic},
+    uaccess::{UserPtr, UserSlice},
+};
 
 #[path = "../rust/driver.rs"]
 mod drvsim;
 
-use drvsim::DeviceId;
+use drvsim::{
+    devres_set::{DevresSet, SetDevres},
+    region_io::RegionIo,
+    revocable_variants::SrcuRevocable,
+    DeviceId,
+};
 
 /// What the sample binds, per id.
 struct Info {
@@ -20,12 +44,211 @@ drvsim::drvsim_device_table!(
     [(DeviceId::new(c"sample"), Info { is_vf: false }), (DeviceId::new(c"sample-vf"), Info { is_vf: true })]
 );
 
+/// Region size in bytes; the file maps region `i` at `i * REGION_SIZE`.
+const REGION_SIZE: usize = 256;
+/// `struct drvsim_reg { __u32 region, offset, value; }`: one register.
+const REG_SIZE: usize = 12;
+/// Reads one register: `_IOWR('D', 1, struct drvsim_reg)`.
+const DRVSIM_IOC_READ32: u32 = _IOWR::<[u32; 3]>(b'D' as u32, 1);
+/// Writes one register: `_IOW('D', 2, struct drvsim_reg)`.
+const DRVSIM_IOC_WRITE32: u32 = _IOW::<[u32; 3]>(b'D' as u32, 2);
+/// Sleeps inside a (sleepable) access for up to `ms`: `_IOW('D', 3, __u32)`.
+const DRVSIM_IOC_HOLD: u32 = _IOW::<u32>(b'D' as u32, 3);
+/// The longest `DRVSIM_IOC_HOLD`, in ms.
+const HOLD_MAX_MS: u32 = 600_000;
+/// How often a held access checks for a revocation, in ms.
+const HOLD_POLL_MS: i64 = 10;
+
+/// The regions a bound device holds, in one of the two wrappers.
+enum Regions {
+    /// The kernel's `Devres`, one grace period per region on unbind.
+    Devres(KVec<Devres<RegionIo>>),
+    /// One `DevresSet` for the device, one grace period in all.
+    Set(KVec<SetDevres<RegionIo>>),
+}
+
+/// What the open files of a device share; it outlives the binding.
+struct Shared {
+    regions: Regions,
+    /// The regions again, for accesses that sleep (`DRVSIM_IOC_HOLD`).
+    /// Revoked in `unbind`, which so waits for the sleepers.
+    sleepable: Pin<KBox<SrcuRevocable<KVec<RegionIo>>>>,
+    /// Set in `unbind` before the sleepable access is revoked; what wakes
+    /// a sleeping holder (unless `hold_ignores_revoke`).
+    unbinding: AtomicBool,
+}
+
+impl Shared {
+    fn new(dev: &drvsim::Device<Bound>) -> Result<Self> {
+        let n = dev.region_count();
+        let regions = if module_parameters::resource_set.value() {
+            let set = DevresSet::new(dev.as_ref())?;
+            let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+            for i in 0..n {
+                v.push(dev.request_region_in(&set, i)?, GFP_KERNEL)?;
+            }
+            Regions::Set(v)
+        } else {
+            let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+            for i in 0..n {
+                v.push(dev.request_region(i)?, GFP_KERNEL)?;
+            }
+            Regions::Devres(v)
+        };
+        let mut raw = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+        for i in 0..n {
+            raw.push(dev.unmanaged_region(i)?, GFP_KERNEL)?;
+        }
+        Ok(Self {
+            regions,
+            sleepable: KBox::pin_init(SrcuRevocable::new(Ok::<_, Error>(raw)), GFP_KERNEL)?,
+            unbinding: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `f` on region `index` through `try_access`: `EINVAL` if there is
+    /// no such region, `ENXIO` once it was revoked.
+    fn with_region<R>(&self, index: usize, f: impl FnOnce(&RegionIo) -> Result<R>) -> Result<R> {
+        match &self.regions {
+            Regions::Devres(v) => v.get(index).ok_or(EINVAL)?.try_access_with(f),
+            Regions::Set(v) => v.get(index).ok_or(EINVAL)?.try_access_with(f),
+        }
+        .ok_or(ENXIO)?
+    }
+
+    fn count(&self) -> usize {
+        match &self.regions {
+            Regions::Devres(v) => v.len(),
+            Regions::Set(v) => v.len(),
+        }
+    }
+
+    /// `DRVSIM_IOC_HOLD`: holds a sleepable access to the regions for up to
+    /// `ms`. `Ok` if the whole time passed, `ENXIO` if the device was (or
+    /// got) unbound, `EINTR` on a signal.
+    fn hold(&self, ms: u32) -> Result {
+        if ms > HOLD_MAX_MS {
+            return Err(EINVAL);
+        }
+        let regions = self.sleepable.try_access().ok_or(ENXIO)?;
+        let start = Instant::<Monotonic>::now();
+        while start.elapsed().as_millis() < i64::from(ms) {
+            if self.unbinding.load(Ordering::Relaxed) && !module_parameters::hold_ignores_revoke.value() {
+                return Err(ENXIO);
+            }
+            if kernel::current!().signal_pending() {
+                return Err(EINTR);
+            }
+            fsleep(Delta::from_millis(HOLD_POLL_MS));
+        }
+        // Still inside the access: the regions cannot have been dropped.
+        if let Some(r) = regions.first() {
+            r.read32(0)?;
+        }
+        Ok(())
+    }
+}
+
+/// The file operations of `/dev/drvsim-<name>`.
+struct RegionFile;
+
+/// Splits a file position into (region, offset), checking alignment.
+fn position(pos: i64, len: usize) -> Result<(usize, usize)> {
+    let pos = usize::try_from(pos).map_err(|_| EINVAL)?;
+    if pos % 4 != 0 || len % 4 != 0 {
+        return Err(EINVAL);
+    }
+    Ok((pos / REGION_SIZE, pos % REGION_SIZE))
+}
+
+#[vtable]
+impl MiscDevice for RegionFile {
+    type Ptr = Arc<Shared>;
+
+    fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<Arc<Shared>> {
+        // SAFETY: every `MiscDeviceRegistration<RegionFile>` is the `misc`
+        // field of a `SampleData` (see `SampleDriver::probe`), which
+        // outlives its registration, so while `open` runs.
+        let data = unsafe { &*kernel::container_of!(core::ptr::from_ref(misc).cast_mut(), SampleData, misc) };
+        Ok(data.shared.clone())
+    }
+
+    fn read_iter(mut kiocb: Kiocb<'_, Arc<Shared>>, iov: &mut IovIterDest<'_>) -> Result<usize> {
+        let shared = kiocb.file();
+        let (region, offset) = position(*kiocb.ki_pos_mut(), iov.len())?;
+        if region >= shared.count() {
+            return Ok(0);
+        }
+        let mut buf = [0u8; REGION_SIZE];
+        let n = iov.len().min(REGION_SIZE - offset);
+        shared.with_region(region, |r| {
+            for (i, chunk) in buf[..n].chunks_exact_mut(4).enumerate() {
+                chunk.copy_from_slice(&r.read32(offset + 4 * i)?.to_ne_bytes());
+            }
+            Ok(())
+        })?;
+        // Outside the RCU read lock: copying to user space may fault.
+        let copied = iov.copy_to_iter(&buf[..n]);
+        *kiocb.ki_pos_mut() += copied as i64;
+        Ok(copied)
+    }
+
+    fn write_iter(mut kiocb: Kiocb<'_, Arc<Shared>>, iov: &mut IovIterSource<'_>) -> Result<usize> {
+        let shared = kiocb.file();
+        let (region, offset) = position(*kiocb.ki_pos_mut(), iov.len())?;
+        if region >= shared.count() {
+            return Err(ENOSPC);
+        }
+        let mut buf = [0u8; REGION_SIZE];
+        let n = iov.len().min(REGION_SIZE - offset);
+        // Before the access: copying from user space may fault.
+        if iov.copy_from_iter(&mut buf[..n]) != n {
+            return Err(EFAULT);
+        }
+        shared.with_region(region, |r| {
+            for (i, chunk) in buf[..n].chunks_exact(4).enumerate() {
+                let v = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]);
+                r.write32(v, offset + 4 * i)?;
+            }
+            Ok(())
+        })?;
+        *kiocb.ki_pos_mut() += n as i64;
+        Ok(n)
+    }
+
+    fn ioctl(shared: ArcBorrow<'_, Shared>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        let user = UserPtr::from_addr(arg);
+        match cmd {
+            DRVSIM_IOC_READ32 | DRVSIM_IOC_WRITE32 => {
+                let (mut reader, mut writer) = UserSlice::new(user, REG_SIZE).reader_writer();
+                let [region, offset, value] = reader.read::<[u32; 3]>()?;
+                if cmd == DRVSIM_IOC_WRITE32 {
+                    shared.with_region(region as usize, |r| r.write32(value, offset as usize))?;
+                } else {
+                    let v = shared.with_region(region as usize, |r| r.read32(offset as usize))?;
+                    writer.write(&[region, offset, v])?;
+                }
+            }
+            DRVSIM_IOC_HOLD => shared.hold(UserSlice::new(user, 4).reader().read::<u32>()?)?,
+            _ => return Err(ENOTTY),
+        }
+        Ok(0)
+    }
+}
+
 /// The sample driver.
 struct SampleDriver;
 
 /// Per-device state of a bound sample device.
+#[pin_data]
 struct SampleData {
     is_vf: bool,
+    /// `/dev/drvsim-<name>`. Declared before `name`, so dropped first.
+    #[pin]
+    misc: MiscDeviceRegistration<RegionFile>,
+    /// The misc device's name, which it borrows.
+    name: CString,
+    shared: Arc<Shared>,
 }
 
 #[vtable]
@@ -40,11 +263,24 @@ impl drvsim::Driver for SampleDriver {
     ) -> impl PinInit<SampleData, Error> + 'bound {
         let is_vf = info.is_some_and(|i| i.is_vf);
         dev_info!(dev.as_ref(), "drvsim_sample: probe (type {}, vf {})\n", dev.type_name().to_str().unwrap_or("?"), is_vf);
-        Ok(SampleData { is_vf })
+        try_pin_init!(SampleData {
+            is_vf,
+            shared: Arc::new(Shared::new(dev)?, GFP_KERNEL)?,
+            name: CString::try_from_fmt(fmt!("drvsim-{}", dev.as_ref().name().to_str().map_err(|_| EINVAL)?))?,
+            // SAFETY: `name` owns a heap buffer that does not move with it,
+            // and is dropped after `misc` (declaration order), which
+            // deregisters the misc device.
+            misc <- MiscDeviceRegistration::register(MiscDeviceOptions {
+                name: unsafe { &*core::ptr::from_ref::<CStr>(&name) },
+            }),
+        })
     }
 
     fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&SampleData>) {
         dev_info!(dev.as_ref(), "drvsim_sample: unbind (vf {})\n", this.is_vf);
+        // Wake sleeping holders, then wait for them to leave.
+        this.shared.unbinding.store(true, Ordering::Relaxed);
+        this.shared.sleepable.revoke();
         // As real PF drivers do in remove: this is what makes the SR-IOV
         // rescan/remove deadlock reachable.
         if dev.sriov_num_vfs() > 0 {
@@ -68,4 +304,14 @@ drvsim::module_drvsim_driver! {
     authors: ["drvsim developers"],
     description: "drvsim sample driver",
     license: "GPL",
+    params: {
+        resource_set: bool {
+            default: true,
+            description: "Hold the regions in one DevresSet per device (one grace period per unbind) instead of one kernel Devres each",
+        },
+        hold_ignores_revoke: bool {
+            default: false,
+            description: "Broken design: a sleeping DRVSIM_IOC_HOLD ignores the unbind, so unbind waits out the whole sleep",
+        },
+    },
 }

@@ -81,6 +81,27 @@ impl RegionIo {
     }
 }
 
+impl RegionIo {
+    /// Runs `f` on region `index` of `dev` without holding a reference to
+    /// the device. This is the broken design that the positive controls
+    /// turn on: a file that keeps a bare device pointer, as C drivers
+    /// often do, reads freed memory once the device is gone.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a live drvsim device with more than `index` regions.
+    pub(crate) unsafe fn with_unreferenced<R>(
+        dev: core::ptr::NonNull<device::Device>,
+        index: u32,
+        f: impl FnOnce(&RegionIo) -> R,
+    ) -> R {
+        // SAFETY: per the safety requirements; `ManuallyDrop` keeps the
+        // reference that `from_raw` assumes from being put.
+        let io = core::mem::ManuallyDrop::new(RegionIo { dev: unsafe { ARef::from_raw(dev) }, index });
+        f(&io)
+    }
+}
+
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// The number of register regions (`new_device ... regions=<n>`).
     pub(crate) fn region_count(&self) -> u32 {

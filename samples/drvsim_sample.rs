@@ -65,7 +65,19 @@ enum Regions {
     Devres(KVec<Devres<RegionIo>>),
     /// One `DevresSet` for the device, one grace period in all.
     Set(KVec<SetDevres<RegionIo>>),
+    /// Broken design (`unrevoked_file_access`): a bare device pointer and
+    /// the region count, as a C driver that stashes `dev` would keep.
+    Unrevoked(BarePtr, usize),
 }
+
+/// A device pointer that nothing keeps alive (broken design only).
+struct BarePtr(core::ptr::NonNull<kernel::device::Device>);
+
+// SAFETY: only a pointer; the (deliberately missing) synchronisation is the
+// bug that the `unrevoked_file_access` positive control demonstrates.
+unsafe impl Send for BarePtr {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for BarePtr {}
 
 /// What the open files of a device share; it outlives the binding.
 struct Shared {
@@ -81,7 +93,9 @@ struct Shared {
 impl Shared {
     fn new(dev: &drvsim::Device<Bound>) -> Result<Self> {
         let n = dev.region_count();
-        let regions = if module_parameters::resource_set.value() {
+        let regions = if module_parameters::unrevoked_file_access.value() {
+            Regions::Unrevoked(BarePtr(core::ptr::NonNull::from(dev.as_ref().as_ref()).cast()), n as usize)
+        } else if module_parameters::resource_set.value() {
             let set = DevresSet::new(dev.as_ref())?;
             let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
             for i in 0..n {
@@ -112,6 +126,12 @@ impl Shared {
         match &self.regions {
             Regions::Devres(v) => v.get(index).ok_or(EINVAL)?.try_access_with(f),
             Regions::Set(v) => v.get(index).ok_or(EINVAL)?.try_access_with(f),
+            Regions::Unrevoked(dev, n) if index < *n => {
+                // SAFETY: none once the device is gone: this is the
+                // use-after-free the positive control makes KASAN report.
+                Some(unsafe { RegionIo::with_unreferenced(dev.0, index as u32, f) })
+            }
+            Regions::Unrevoked(..) => return Err(EINVAL),
         }
         .ok_or(ENXIO)?
     }
@@ -120,6 +140,7 @@ impl Shared {
         match &self.regions {
             Regions::Devres(v) => v.len(),
             Regions::Set(v) => v.len(),
+            Regions::Unrevoked(_, n) => *n,
         }
     }
 
@@ -308,6 +329,10 @@ drvsim::module_drvsim_driver! {
         resource_set: bool {
             default: true,
             description: "Hold the regions in one DevresSet per device (one grace period per unbind) instead of one kernel Devres each",
+        },
+        unrevoked_file_access: bool {
+            default: false,
+            description: "Broken design: files reach the registers through a bare device pointer instead of a revocable (a use-after-free once the device is gone)",
         },
         hold_ignores_revoke: bool {
             default: false,

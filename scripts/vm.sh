@@ -87,7 +87,7 @@ done
 
 qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -kernel "$KDIR/arch/x86/boot/bzImage"
 	-initrd "$stage/initramfs.cpio" -no-reboot -display none -nodefaults
-	-append "console=ttyS0 panic=-1 kmemleak=on kunit.enable=1 ${KERNEL_CMDLINE:-}"
+	-append "console=ttyS0 panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1 ${KERNEL_CMDLINE:-}"
 	-serial mon:stdio -serial "file:$results")
 accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
 # shellcheck disable=SC2206

@@ -120,6 +120,12 @@ impl RevocableSet {
     /// already.
     pub(crate) fn revoke_all(&self) -> usize {
         let mut members = self.members.lock();
+        if members.is_empty() {
+            // SAFETY: accesses go through members' handles, and a handle
+            // leaves the set before it goes away: no member, no reader.
+            unsafe { self.gate.revoke_nosync() };
+            return 0;
+        }
         // Close the gate and wait for the readers that passed it: one
         // grace period for the whole set.
         if self.gate.revoke() {
@@ -347,6 +353,14 @@ mod tests {
         assert!(access(&set, &b));
         assert_eq!(set.revoke_all(), 1);
         assert_eq!(drops.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn revoking_an_empty_set_waits_for_no_grace_period() {
+        let set = new_set();
+        assert_eq!(set.revoke_all(), 0);
+        assert!(set.is_revoked());
+        assert_eq!(set.grace_periods(), 0);
     }
 
     #[test]

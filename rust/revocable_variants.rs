@@ -98,6 +98,12 @@ struct RwSem {
     inner: Opaque<bindings::rw_semaphore>,
 }
 
+// SAFETY: an rwsem is meant to be used from any task; all its operations
+// go through the kernel's synchronised C API.
+unsafe impl Send for RwSem {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for RwSem {}
+
 impl RwSem {
     fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
         pin_init!(Self {

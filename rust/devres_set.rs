@@ -149,9 +149,9 @@ impl RevocableSet {
     }
 }
 
-/// Whether `a` and `b` are the same `struct device`.
-fn same_device<Ctx: kernel::device::DeviceContext>(a: &Device, b: &Device<Ctx>) -> bool {
-    core::ptr::addr_eq(a, b)
+/// The address of `dev`, to compare devices by.
+fn addr_of<Ctx: kernel::device::DeviceContext>(dev: &Device<Ctx>) -> usize {
+    core::ptr::from_ref(dev).addr()
 }
 
 /// Revokes a set when dropped; what the device's devres list holds.
@@ -189,11 +189,11 @@ impl DevresSet {
     where
         Error: From<E>,
     {
-        if !same_device(&self.dev, dev) {
+        if addr_of(dev) != addr_of(&self.dev) {
             return Err(EINVAL);
         }
         let data = self.set.add(data)?;
-        Ok(SetDevres { dev: self.dev.clone(), set: self.set.clone(), data })
+        Ok(SetDevres { dev_addr: addr_of(dev), dev: self.dev.clone(), set: self.set.clone(), data })
     }
 
     /// The set itself.
@@ -204,6 +204,9 @@ impl DevresSet {
 
 /// One object of a [`DevresSet`], with the access API of `Devres<T>`.
 pub(crate) struct SetDevres<T: Send + Sync + 'static> {
+    /// `dev`'s address: `access()` compares it without going through the
+    /// `ARef` (whose `Deref` is an out-of-line call into the kernel crate).
+    dev_addr: usize,
     dev: ARef<Device>,
     set: Arc<RevocableSet>,
     data: Arc<Revocable<T>>,
@@ -214,7 +217,7 @@ impl<T: Send + Sync + 'static> SetDevres<T> {
     /// bound, so the set cannot be revoked while the reference lives.
     /// `EINVAL` if `dev` is not this object's device.
     pub(crate) fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
-        if !same_device(&self.dev, dev) {
+        if addr_of(dev) != self.dev_addr {
             return Err(EINVAL);
         }
         // SAFETY: the device is bound for as long as `dev` lives, and the

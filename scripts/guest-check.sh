@@ -11,7 +11,7 @@ for f in /sys/kernel/debug/kunit/drvsim*/results; do
 done
 for t in /drvsim/tests/*.sh; do
 	echo "DRVSIM-SECTION kselftest:${t##*/}" > "$R"
-	echo "drvsim-check: running ${t##*/}"
+	echo "drvsim-check: running ${t##*/} at $(cut -d" " -f1 /proc/uptime) s"
 	# TAP to the host; diagnostics to the console log.
 	sh "$t" > "$R"
 	echo "drvsim-check: ${t##*/} exited $?"

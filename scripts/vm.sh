@@ -85,13 +85,24 @@ done
 } > "$stage/cpio.list"
 "$KDIR/usr/gen_init_cpio" "$stage/cpio.list" > "$stage/initramfs.cpio"
 
-qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -kernel "$KDIR/arch/x86/boot/bzImage"
-	-initrd "$stage/initramfs.cpio" -no-reboot -display none -nodefaults
-	-append "console=ttyS0 panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1 ${KERNEL_CMDLINE:-}"
-	-serial mon:stdio -serial "file:$results")
 accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
+cmdline="console=ttyS0 panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
+# Under TCG the guest's TSC is the host's, but the guest cannot calibrate
+# it without ACPI timers and falls back to a 4 ms jiffies clock: tell it
+# the frequency (scripts/tsc-khz.c) for a nanosecond clock.
+if [[ $accel == *tcg* ]]; then
+	tsc=$DRVSIM_OUT/tsc-khz
+	[ "$tsc" -nt "$DRVSIM_ROOT/scripts/tsc-khz.c" ] ||
+		{ gcc -O2 -Wall -o "$tsc.$$" "$DRVSIM_ROOT/scripts/tsc-khz.c" && mv -f "$tsc.$$" "$tsc"; } || die "building tsc-khz failed"
+	cmdline+=" tsc_early_khz=$("$tsc") tsc=reliable"
+fi
+# qboot lists every vCPU in its MP table (SeaBIOS under TCG lists only the
+# boot CPU, and the guest has no ACPI to find the others) and boots faster.
 # shellcheck disable=SC2206
-qemu+=($accel)
+qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -bios /usr/share/qemu/qboot.rom $accel
+	-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$stage/initramfs.cpio"
+	-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
+	-serial mon:stdio -serial "file:$results")
 
 if [ "$mode" = vm ]; then
 	note "booting ($accel); Ctrl-A X quits QEMU"

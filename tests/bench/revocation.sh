@@ -34,7 +34,7 @@ for n in 1 16 64 256; do
 	printf '| %d | %s | %s | %d.%02d |\n' $n "$(ms $d)" "$(ms $s)" $((r / 100)) $((r % 100))
 done
 echo
-echo "Cost of one access (ns; ratio: alone / raw pointer alone)"
+echo "Cost of one access (ns, best of 5 windows of 40 ms; ratio: alone / raw pointer alone)"
 echo
 echo "| wrapper | alone | with a reader on another CPU | ratio |"
 echo "|---------|------:|-----------------------------:|------:|"

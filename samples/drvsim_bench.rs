@@ -174,7 +174,8 @@ fn hold(dev: &kernel::device::Device<Bound>, config: Config) -> Result<Option<Ar
 /// Every wrapper around the same value, for the access table.
 #[pin_data]
 struct Wrappers {
-    raw: Payload,
+    /// What a driver without revocation keeps: a pointer to the object.
+    raw: KBox<Payload>,
     devres: Devres<Payload>,
     set_member: SetDevres<Payload>,
     #[pin]
@@ -321,7 +322,7 @@ fn access_table(dev: &kernel::device::Device<Bound>) -> Result {
     let set = DevresSet::new(dev)?;
     let w = Arc::pin_init(
         try_pin_init!(Wrappers {
-            raw: Payload(1),
+            raw: KBox::new(Payload(1), GFP_KERNEL)?,
             devres: Devres::new::<Error>(dev, Ok(Payload(1)))?,
             set_member: set.add::<Payload, Error>(dev, Ok(Payload(1)))?,
             srcu <- SrcuRevocable::new(Ok::<_, Error>(Payload(1))),

@@ -10,8 +10,8 @@
 //! differs: the object lives in a kernel [`Revocable`] that is dropped with
 //! `revoke_nosync()` once no reader can be inside.
 //!
-//! A sleeping reader should poll [`SrcuRevocable::is_revoked`] (or the
-//! rwsem one), so that a revocation does not wait for the whole sleep.
+//! A sleeping reader should poll [`SleepableRevocable::is_revoked`], so
+//! that a revocation does not wait for the whole sleep.
 
 use core::{
     ops::Deref,
@@ -22,49 +22,142 @@ use kernel::{
     prelude::*,
     revocable::Revocable,
     static_lock_class,
-    sync::{
-        srcu::{Guard as SrcuLock, Srcu},
-        LockClassKey,
-    },
+    sync::srcu::{Guard as SrcuLock, Srcu},
     types::Opaque,
 };
 
-/// A revocable object whose readers hold an SRCU read lock.
+/// The reader side of a sleepable revocable: a lock that readers hold,
+/// and a way to wait until none does.
+pub(crate) trait ReadSide: Send + Sync + Sized {
+    /// What a reader holds.
+    type Lock<'a>
+    where
+        Self: 'a;
+
+    /// A new instance.
+    fn init() -> impl PinInit<Self, Error>;
+
+    /// Takes the read side.
+    fn read_lock(&self) -> Self::Lock<'_>;
+
+    /// Runs `close` (which makes new readers fail) and returns once every
+    /// reader that might not have seen it has left.
+    fn close_and_wait(&self, close: impl FnOnce());
+}
+
+impl ReadSide for Srcu {
+    type Lock<'a> = SrcuLock<'a>;
+
+    fn init() -> impl PinInit<Self, Error> {
+        Srcu::new(c"drvsim_srcu_revocable", static_lock_class!())
+    }
+
+    fn read_lock(&self) -> SrcuLock<'_> {
+        Srcu::read_lock(self)
+    }
+
+    fn close_and_wait(&self, close: impl FnOnce()) {
+        close();
+        self.synchronize();
+    }
+}
+
+/// A `struct rw_semaphore`.
+///
+/// # Invariants
+///
+/// `inner` was initialised by `__init_rwsem()` and is pinned.
+#[pin_data]
+pub(crate) struct RwSem {
+    #[pin]
+    inner: Opaque<bindings::rw_semaphore>,
+}
+
+// SAFETY: an rwsem is meant to be used from any task; all its operations
+// go through the kernel's synchronised C API.
+unsafe impl Send for RwSem {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for RwSem {}
+
+impl ReadSide for RwSem {
+    type Lock<'a> = ReadLock<'a>;
+
+    fn init() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            // SAFETY: `slot` is valid, pinned memory for an rwsem.
+            inner <- Opaque::ffi_init(|slot| unsafe {
+                bindings::__init_rwsem(slot, c"drvsim_rwsem_revocable".as_char_ptr(), static_lock_class!().as_ptr())
+            }),
+        }? Error)
+    }
+
+    fn read_lock(&self) -> ReadLock<'_> {
+        // SAFETY: `inner` is initialised (type invariant).
+        unsafe { bindings::down_read(self.inner.get()) };
+        ReadLock(self)
+    }
+
+    fn close_and_wait(&self, close: impl FnOnce()) {
+        // SAFETY: `inner` is initialised (type invariant).
+        unsafe { bindings::down_write(self.inner.get()) };
+        close();
+        // SAFETY: taken for writing above.
+        unsafe { bindings::up_write(self.inner.get()) };
+    }
+}
+
+/// Holds an rwsem for reading.
+pub(crate) struct ReadLock<'a>(&'a RwSem);
+
+impl Drop for ReadLock<'_> {
+    fn drop(&mut self) {
+        // SAFETY: taken for reading by `RwSem::read_lock()`.
+        unsafe { bindings::up_read(self.0.inner.get()) };
+    }
+}
+
+/// A revocable object whose readers hold `S`'s read side and may sleep.
 ///
 /// # Invariants
 ///
 /// While `available` is true the object in `data` is live; it is dropped
-/// only after `available` turned false and an SRCU grace period passed.
+/// only after `available` turned false and `S` saw every reader leave.
 #[pin_data]
-pub(crate) struct SrcuRevocable<T> {
+pub(crate) struct SleepableRevocable<T, S: ReadSide> {
     #[pin]
-    srcu: Srcu,
+    side: S,
     available: AtomicBool,
     #[pin]
     data: Revocable<T>,
 }
 
-impl<T: Send> SrcuRevocable<T> {
+/// A revocable object whose readers hold an SRCU read lock.
+pub(crate) type SrcuRevocable<T> = SleepableRevocable<T, Srcu>;
+/// A revocable object whose readers hold an rwsem for reading.
+pub(crate) type RwsemRevocable<T> = SleepableRevocable<T, RwSem>;
+
+impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
     /// Wraps `data`.
     pub(crate) fn new<E>(data: impl PinInit<T, E>) -> impl PinInit<Self, Error>
     where
         Error: From<E>,
     {
         try_pin_init!(Self {
-            srcu <- Srcu::new(c"drvsim_srcu_revocable", static_lock_class!()),
+            side <- S::init(),
             available: AtomicBool::new(true),
             data <- Revocable::new(data),
         }? Error)
     }
 
-    /// The object under an SRCU read lock, or `None` once revoked. The
+    /// The object, holding the read side, or `None` once revoked. The
     /// holder may sleep.
-    pub(crate) fn try_access(&self) -> Option<SleepableGuard<'_, T, SrcuLock<'_>>> {
-        let lock = self.srcu.read_lock();
+    pub(crate) fn try_access(&self) -> Option<SleepableGuard<'_, T, S::Lock<'_>>> {
+        let lock = self.side.read_lock();
         if !self.available.load(Ordering::Acquire) {
             return None;
         }
-        // SAFETY: available and read-locked: a revocation waits for `lock`.
+        // SAFETY: available, under the read side: a revocation waits for
+        // `lock` to be released before it drops the object.
         let data = unsafe { self.data.access() };
         Some(SleepableGuard { data, _lock: lock })
     }
@@ -77,110 +170,11 @@ impl<T: Send> SrcuRevocable<T> {
     /// Revokes access, waits for the readers inside and drops the object.
     /// Returns whether this call revoked it.
     pub(crate) fn revoke(&self) -> bool {
-        if !self.available.swap(false, Ordering::AcqRel) {
-            return false;
-        }
-        self.srcu.synchronize();
-        // SAFETY: `available` is false and a grace period has passed, so no
-        // reader is inside.
-        unsafe { self.data.revoke_nosync() }
-    }
-}
-
-/// A `struct rw_semaphore`.
-///
-/// # Invariants
-///
-/// `inner` was initialised by `__init_rwsem()` and is pinned.
-#[pin_data]
-struct RwSem {
-    #[pin]
-    inner: Opaque<bindings::rw_semaphore>,
-}
-
-// SAFETY: an rwsem is meant to be used from any task; all its operations
-// go through the kernel's synchronised C API.
-unsafe impl Send for RwSem {}
-// SAFETY: as for `Send`.
-unsafe impl Sync for RwSem {}
-
-impl RwSem {
-    fn new(name: &'static CStr, key: Pin<&'static LockClassKey>) -> impl PinInit<Self> {
-        pin_init!(Self {
-            // SAFETY: `slot` is valid, pinned memory for an rwsem.
-            inner <- Opaque::ffi_init(|slot| unsafe { bindings::__init_rwsem(slot, name.as_char_ptr(), key.as_ptr()) }),
-        })
-    }
-}
-
-/// Holds an rwsem for reading.
-pub(crate) struct ReadLock<'a>(&'a RwSem);
-
-impl Drop for ReadLock<'_> {
-    fn drop(&mut self) {
-        // SAFETY: taken for reading by `RwsemRevocable::try_access()`.
-        unsafe { bindings::up_read(self.0.inner.get()) };
-    }
-}
-
-/// A revocable object whose readers hold an rwsem for reading.
-///
-/// # Invariants
-///
-/// `available` changes only with `sem` held for writing; the object is
-/// live while it is true.
-#[pin_data]
-pub(crate) struct RwsemRevocable<T> {
-    #[pin]
-    sem: RwSem,
-    available: AtomicBool,
-    #[pin]
-    data: Revocable<T>,
-}
-
-impl<T: Send> RwsemRevocable<T> {
-    /// Wraps `data`.
-    pub(crate) fn new<E>(data: impl PinInit<T, E>) -> impl PinInit<Self, Error>
-    where
-        Error: From<E>,
-    {
-        try_pin_init!(Self {
-            sem <- RwSem::new(c"drvsim_rwsem_revocable", static_lock_class!()),
-            available: AtomicBool::new(true),
-            data <- Revocable::new(data),
-        }? Error)
-    }
-
-    /// The object with the rwsem held for reading, or `None` once revoked.
-    /// The holder may sleep.
-    pub(crate) fn try_access(&self) -> Option<SleepableGuard<'_, T, ReadLock<'_>>> {
-        // SAFETY: `sem` is initialised (type invariant).
-        unsafe { bindings::down_read(self.sem.inner.get()) };
-        let lock = ReadLock(&self.sem);
-        if !self.available.load(Ordering::Relaxed) {
-            return None;
-        }
-        // SAFETY: available, and a revocation needs the write lock.
-        let data = unsafe { self.data.access() };
-        Some(SleepableGuard { data, _lock: lock })
-    }
-
-    /// Whether a revocation has begun.
-    pub(crate) fn is_revoked(&self) -> bool {
-        !self.available.load(Ordering::Relaxed)
-    }
-
-    /// Revokes access, waits for the readers inside and drops the object.
-    /// Returns whether this call revoked it.
-    pub(crate) fn revoke(&self) -> bool {
-        // SAFETY: `sem` is initialised (type invariant).
-        unsafe { bindings::down_write(self.sem.inner.get()) };
-        let was = self.available.swap(false, Ordering::Relaxed);
-        // SAFETY: taken for writing above.
-        unsafe { bindings::up_write(self.sem.inner.get()) };
-        // SAFETY: `available` is false and every reader that saw it true has
-        // released the read lock before `down_write()` returned.
-        was && unsafe { self.data.revoke_nosync() }
+        let mut revoked = false;
+        self.side.close_and_wait(|| revoked = self.available.swap(false, Ordering::AcqRel));
+        // SAFETY: `available` is false and every reader that saw it true
+        // has left, so no reader is inside.
+        revoked && unsafe { self.data.revoke_nosync() }
     }
 }
 
@@ -204,23 +198,22 @@ mod tests {
     use super::*;
     use kernel::sync::Arc;
 
+    /// Access, revoke, access again, revoke again: what each step saw.
+    fn revoke_then_access<S: ReadSide>() -> (Option<u32>, bool, bool, bool, bool) {
+        let r = Arc::pin_init(SleepableRevocable::<u32, S>::new(Ok::<u32, Error>(7)), GFP_KERNEL).unwrap();
+        let before = r.try_access().map(|g| *g);
+        let revoked = r.revoke();
+        let after = r.try_access().is_none();
+        (before, revoked, r.is_revoked(), after, r.revoke())
+    }
+
     #[test]
     fn srcu_revoke_then_access_fails() {
-        let r = Arc::pin_init(SrcuRevocable::new(Ok::<u32, Error>(7)), GFP_KERNEL).unwrap();
-        assert_eq!(r.try_access().map(|g| *g), Some(7));
-        assert!(r.revoke());
-        assert!(r.is_revoked());
-        assert!(r.try_access().is_none());
-        assert!(!r.revoke());
+        assert_eq!(revoke_then_access::<Srcu>(), (Some(7), true, true, true, false));
     }
 
     #[test]
     fn rwsem_revoke_then_access_fails() {
-        let r = Arc::pin_init(RwsemRevocable::new(Ok::<u32, Error>(7)), GFP_KERNEL).unwrap();
-        assert_eq!(r.try_access().map(|g| *g), Some(7));
-        assert!(r.revoke());
-        assert!(r.is_revoked());
-        assert!(r.try_access().is_none());
-        assert!(!r.revoke());
+        assert_eq!(revoke_then_access::<RwSem>(), (Some(7), true, true, true, false));
     }
 }

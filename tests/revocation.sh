@@ -12,6 +12,23 @@
 . /drvsim/lib/drvsim.sh
 R=/drvsim/bin/regfile
 SAMPLE=$BUS/drivers/drvsim_sample
+# hammer_across_unbind DEV WRAPPER: four threads share one file of DEV and
+# read through it for 3 s; DEV is unbound after 1 s, and the file closed
+# under the threads at the end. Two cases.
+hammer_across_unbind() {
+	local h rc
+	$R hammer "/dev/drvsim-$1" 4 3000 > /tmp/hammer 2>&1 &
+	h=$!
+	sleep 1
+	printf '%s' "$1" > "$SAMPLE/unbind"
+	wait $h
+	rc=$?
+	ktap_print_msg "hammer ($2): $(cat /tmp/hammer)"
+	ktap_test_result "$2: hammering threads get no wrong value and no errno but ENXIO/EBADF" test $rc = 0
+	grep -q 'ok=[1-9].* enxio=[1-9]' /tmp/hammer
+	ktap_test_result "$2: hammering threads saw the registers, then ENXIO" test $? = 0
+}
+
 ktap_print_header
 ktap_set_plan 24
 reset_bus
@@ -30,16 +47,7 @@ expect_eq EINVAL "$($R pread /dev/drvsim-rv0 2 1)" "unaligned read(2): EINVAL"
 # One descriptor kept open by this shell across unbind, and one shared by
 # four threads that hammer it while the device is unbound under them.
 exec 3<> /dev/drvsim-rv0
-$R hammer /dev/drvsim-rv0 4 3000 > /tmp/hammer 2>&1 &
-h=$!
-sleep 1
-printf rv0 > "$SAMPLE/unbind"
-wait $h
-rc=$?
-ktap_print_msg "hammer: $(cat /tmp/hammer)"
-ktap_test_result "hammering threads: no wrong value, no errno but ENXIO/EBADF" test $rc = 0
-grep -q 'ok=[1-9].* enxio=[1-9]' /tmp/hammer
-ktap_test_result "hammering threads saw the registers, then ENXIO" test $? = 0
+hammer_across_unbind rv0 "DevresSet"
 expect_eq ENXIO "$($R read @3 0 0)" "after unbind: ioctl on an open file gives ENXIO"
 expect_eq ENXIO "$($R pread @3 0 1)" "after unbind: read(2) gives ENXIO"
 expect_eq ENXIO "$($R pwrite @3 4 1)" "after unbind: write(2) gives ENXIO"
@@ -82,16 +90,7 @@ ktap_test_result "after close, rmmod succeeds" test $? = 0
 insmod /drvsim/modules/drvsim_sample.ko resource_set=0
 printf 'rv3 type=sample regions=8' > "$BUS/new_device"
 wait_until 5 test -c /dev/drvsim-rv3
-$R hammer /dev/drvsim-rv3 4 2000 > /tmp/hammer 2>&1 &
-h=$!
-sleep 0.7
-printf rv3 > "$SAMPLE/unbind"
-wait $h
-rc=$?
-ktap_print_msg "hammer (kernel Devres): $(cat /tmp/hammer)"
-ktap_test_result "kernel Devres: no wrong value, no errno but ENXIO/EBADF" test $rc = 0
-grep -q 'ok=[1-9].* enxio=[1-9]' /tmp/hammer
-ktap_test_result "kernel Devres: registers, then ENXIO" test $? = 0
+hammer_across_unbind rv3 "kernel Devres"
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko
 reset_bus

@@ -196,7 +196,58 @@ impl<T, L> Deref for SleepableGuard<'_, T, L> {
 #[kunit_tests(drvsim_revocable_variants)]
 mod tests {
     use super::*;
-    use kernel::sync::Arc;
+    use core::sync::atomic::AtomicUsize;
+    use kernel::{
+        sync::{Arc, Completion},
+        time::{delay::fsleep, Delta},
+        workqueue,
+    };
+
+    /// Counts its drops.
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A reader sleeps 30 ms inside an access while the test revokes:
+    /// returns (drops seen by the reader before it left, drops after
+    /// revoke returned, whether the reader had left when revoke returned).
+    fn revoke_waits_for_a_sleeping_reader<S: ReadSide + 'static>() -> (usize, usize, bool) {
+        let drops = Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap();
+        let r = Arc::pin_init(SleepableRevocable::<Counted, S>::new(Ok::<_, Error>(Counted(drops.clone()))), GFP_KERNEL)
+            .unwrap();
+        let inside = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
+        let left = Arc::new((AtomicBool::new(false), AtomicUsize::new(usize::MAX)), GFP_KERNEL).unwrap();
+        let (r2, inside2, left2, drops2) = (r.clone(), inside.clone(), left.clone(), drops.clone());
+        workqueue::system()
+            .try_spawn(GFP_KERNEL, move || {
+                let g = r2.try_access();
+                inside2.complete_all();
+                fsleep(Delta::from_millis(30));
+                left2.1.store(drops2.load(Ordering::Relaxed), Ordering::Relaxed);
+                // Before leaving: a revoke that waited for us sees it.
+                left2.0.store(true, Ordering::Release);
+                drop(g);
+            })
+            .unwrap();
+        inside.wait_for_completion();
+        r.revoke();
+        let left_first = left.0.load(Ordering::Acquire);
+        (left.1.load(Ordering::Relaxed), drops.load(Ordering::Relaxed), left_first)
+    }
+
+    #[test]
+    fn srcu_revoke_waits_for_a_sleeping_reader() {
+        assert_eq!(revoke_waits_for_a_sleeping_reader::<Srcu>(), (0, 1, true));
+    }
+
+    #[test]
+    fn rwsem_revoke_waits_for_a_sleeping_reader() {
+        assert_eq!(revoke_waits_for_a_sleeping_reader::<RwSem>(), (0, 1, true));
+    }
 
     /// Access, revoke, access again, revoke again: what each step saw.
     fn revoke_then_access<S: ReadSide>() -> (Option<u32>, bool, bool, bool, bool) {

@@ -11,6 +11,7 @@ mod device;
 mod device_lock;
 mod parse;
 mod regions;
+mod registration;
 mod rescan_remove;
 mod selftest;
 mod sriov;
@@ -34,6 +35,10 @@ module! {
         legacy_rescan_remove: bool {
             default: false,
             description: "Broken design: a plain rescan/remove lock held around sriov_configure and taken by remove before releasing the driver (pre-patch PCI)",
+        },
+        legacy_get_driver: bool {
+            default: false,
+            description: "Broken design: driver lookups (a companion's new_id) neither check nor pin the registration, match accepts drivers being unregistered, unregistration waits for nobody (get_driver() before the fix)",
         },
         selftest_kmemleak: bool {
             default: false,

@@ -4,16 +4,17 @@
 # - driver registration, failed after each of its steps by drvsim's knob
 #   (/sys/kernel/debug/drvsim/fail_register_step), with new_id written
 #   before the failure wherever it exists;
-# - device creation (new_device), probe (bind) and VF creation
-#   (sriov_numvfs), with the kernel's failslab failing their Nth slab
-#   allocation for N = 1, 2, ... until the operation no longer reaches an
-#   Nth (systematic fault injection, /proc/thread-self/fail-nth).
+# - device creation (new_device), probe (bind), VF creation (sriov_numvfs)
+#   and new_id, failing their Nth allocation for N = 1, 2, ... until the
+#   operation no longer reaches an Nth (the kernel's systematic fault
+#   injection, /proc/thread-self/fail-nth): drvsim's own allocations
+#   through fail_function, then every slab allocation through failslab.
 # Each failure must reach the writer as ENOMEM and leave the bus holding
 # exactly the devices, drivers and bindings it held before; the kmemleak
 # scan at the end of the run covers what the failures freed.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 19
+ktap_set_plan 21
 reset_bus
 S=$BUS/drivers/drvsim_sample
 K=/sys/kernel/debug/drvsim
@@ -50,12 +51,6 @@ expect_eq "drvsim_sample none" "$(driver_of s0) $(driver_of o0)" \
 	"registration succeeds with the knob off, without the ids written meanwhile"
 reset_bus
 
-# 2. Allocations, with failslab: GFP_KERNEL allocations count, no stack
-#    dumps (they would be splats), no random failures.
-echo N > $FS/ignore-gfp-wait
-echo 0 > $FS/verbose
-echo 0 > $FS/probability
-
 # fail_each DESC FILE VALUE UNDO_FILE UNDO_VALUE: one test case.
 fail_each() {
 	local desc=$1 r
@@ -66,24 +61,44 @@ fail_each() {
 	set -- $(echo "$r" | tail -1)
 	ok=no
 	[ "$1 $7 $8" = "points bad 0" ] && [ "$4" -gt 0 ] && ok=yes
-	expect_eq yes $ok "$desc: each of its $2 allocations failed: ENOMEM or no effect"
+	expect_eq yes $ok "$desc: each of its $2 failure points: ENOMEM or no effect"
 }
-
-fail_each "device creation" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
-expect_eq "" "$(ls "$BUS/devices")" "device creation: nothing is left"
 
 printf 'fp0' > "$BUS/new_device"
 printf 'fp0' > "$S/unbind"
-fail_each "probe" "$S/bind" fp0 "$S/unbind" fp0
-expect_eq none "$(driver_of fp0)" "probe: the device is unbound as before"
-
 printf 'fv0 totalvfs=2' > "$BUS/new_device"
 N=$BUS/devices/fv0/sriov_numvfs
-fail_each "VF creation" "$N" 2 "$N" 0
-expect_eq "0 fp0 fv0" "$(cat "$N") $(ls "$BUS/devices" | tr '\n' ' ' | sed 's/ $//')" "VF creation: no VF is left"
-expect_errno 0 "$N" 2 "the PF enables VFs afterwards"
-expect_eq "drvsim_sample drvsim_sample" "$(driver_of fv0-vf0) $(driver_of fv0-vf1)" "the VFs bind"
 
+# 2. drvsim's own allocations: fail_function makes the hook drvsim calls
+#    before each of them fail. Deterministic: failslab counts nothing
+#    (cache-filter with no cache selected), so fail-nth counts only the
+#    hook's calls.
+FF=/sys/kernel/debug/fail_function
+echo Y > $FS/cache-filter
+echo drvsim_should_fail_alloc > $FF/inject
+printf '%#lx' -12 > $FF/drvsim_should_fail_alloc/retval
+echo 0 > $FF/verbose
+fail_each "device creation, drvsim's allocations" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
+fail_each "probe, drvsim's allocation" "$S/bind" fp0 "$S/unbind" fp0
+fail_each "VF creation, drvsim's allocations" "$N" 2 "$N" 0
+fail_each "new_id, drvsim's allocation" "$FAULTY/new_id" unused "$FAULTY/remove_id" unused
+echo > $FF/inject
+echo N > $FS/cache-filter
+
+# 3. Every slab allocation, the driver core's included: failslab. Best
+#    effort: SLUB's per-CPU sheaves allocate on their own schedule, which
+#    shifts the count, so a run may miss an allocation or two.
+echo N > $FS/ignore-gfp-wait
+echo 0 > $FS/verbose
+echo 0 > $FS/probability
+fail_each "device creation, every slab allocation" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
+fail_each "probe, every slab allocation" "$S/bind" fp0 "$S/unbind" fp0
+fail_each "VF creation, every slab allocation" "$N" 1 "$N" 0
 echo Y > $FS/ignore-gfp-wait
+
+expect_eq "0 none fp0 fv0" "$(cat "$N") $(driver_of fp0) $(ls "$BUS/devices" | tr '\n' ' ' | sed 's/ $//')" \
+	"afterwards: no VF, fp0 unbound, nothing else"
+expect_errno 0 "$N" 2 "the PF enables VFs"
+expect_eq "drvsim_sample drvsim_sample" "$(driver_of fv0-vf0) $(driver_of fv0-vf1)" "the VFs bind"
 reset_bus
 ktap_finished

@@ -8,8 +8,8 @@
  * point. A write that fails must fail with ENOMEM; one that succeeds
  * anyway (the failed allocation was optional) is undone by writing
  * UNDO_VALUE to UNDO_FILE. After each, the drvsim bus must look exactly as
- * before the first: the same devices, drivers, bindings, driver
- * attributes and VF counts.
+ * before the first: the same devices with the same entries (attributes,
+ * virtfn/physfn links), drivers and their entries, bindings, VF counts.
  *
  * Prints one line per anomaly (per point with FAIL_EACH_VERBOSE set) and
  * a summary, "points P failed F succeeded S bad B", and exits 0 if B is
@@ -70,6 +70,8 @@ static void device(const char *dir, const char *name)
 	ssize_t n;
 	int fd;
 
+	snprintf(path, sizeof(path), "%s/%s/", dir, name);
+	list(path, NULL);
 	snprintf(path, sizeof(path), "%s/%s/driver", dir, name);
 	n = readlink(path, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = 0;

@@ -40,6 +40,10 @@ module! {
             default: false,
             description: "Broken design: driver lookups (a companion's new_id) neither check nor pin the registration, match accepts drivers being unregistered, unregistration waits for nobody (get_driver() before the fix)",
         },
+        legacy_dynid_leak: bool {
+            default: false,
+            description: "Broken design: a driver registration that fails after new_id was written does not free the dynamic ids (they leak)",
+        },
         selftest_kmemleak: bool {
             default: false,
             description: "At load, leak one allocation so that kmemleak reports it (positive control)",

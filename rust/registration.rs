@@ -25,7 +25,8 @@
 //!
 //! `legacy_get_driver=1` restores the design the seed describes: lookups
 //! trust the pointer and pin nothing, match accepts dying drivers, and
-//! unregistration waits for nobody.
+//! unregistration waits for nobody. `legacy_dynid_leak=1` restores its
+//! leak: a registration that fails keeps the ids written meanwhile.
 
 use crate::{
     abi::DriverRaw,
@@ -399,6 +400,11 @@ pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
         if let Err(e) = r {
             // SAFETY: `drv` and `st` are registered up to `done`.
             unsafe { teardown(&st, done) };
+            if crate::module_parameters::legacy_dynid_leak.value() {
+                // The broken design: ids are freed by unregistration, and
+                // a registration that failed is never unregistered.
+                core::mem::forget(core::mem::replace(&mut st.inner.lock().ids, DynIds::new()));
+            }
             // SAFETY: the name is a C string that outlives the driver.
             let name = unsafe { CStr::from_char_ptr((*drv).driver.name) };
             let name = name.to_str().unwrap_or("?");

@@ -32,10 +32,7 @@ while [ ! -e $B/drivers/drvsim_sample/new_id ]; do sleep 0.1; done
 echo leaked > $B/drivers/drvsim_sample/new_id
 wait
 echo 0 > $K/fail_register_step
-echo scan > /sys/kernel/debug/kmemleak
-sleep 6
-echo scan > /sys/kernel/debug/kmemleak
-cat /sys/kernel/debug/kmemleak
+leaked=$(cut -d. -f1 /proc/uptime)
 
 echo "y0 type=pair-y" > $B/new_device
 insmod $M probe_ms=2000
@@ -44,7 +41,13 @@ sleep 0.5
 rmmod drvsim_pair
 wait
 
-insmod $M window_ms=3000 &
+# kmemleak reports objects older than 5 s, unchanged since its last scan.
+while [ $(($(cut -d. -f1 /proc/uptime) - leaked)) -lt 6 ]; do sleep 0.5; done
+echo scan > /sys/kernel/debug/kmemleak
+echo scan > /sys/kernel/debug/kmemleak
+cat /sys/kernel/debug/kmemleak
+
+insmod $M window_ms=2000 &
 while [ ! -e $P/new_id ]; do sleep 0.1; done
 echo pair-x > $P/new_id
 wait

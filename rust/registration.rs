@@ -160,6 +160,7 @@ impl DriverState {
     }
 
     /// Pins the registration if it is registered.
+    #[must_use]
     fn pin(self: ArcBorrow<'_, Self>) -> Option<DriverPin> {
         let mut inner = self.inner.lock();
         if inner.state != State::Registered {
@@ -238,6 +239,7 @@ impl DriverPin {
     /// registered, that is for NULL, a driver never registered, one whose
     /// registration has not finished, and one being or already
     /// unregistered. `drv` is compared, never dereferenced.
+    #[must_use = "a lookup that is not checked is get_driver()'s bug"]
     pub(crate) fn get(drv: *const DriverRaw) -> Option<Self> {
         if legacy() {
             // SAFETY: none, on purpose: this is `get_driver()` before the
@@ -407,8 +409,8 @@ pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
             }
             // SAFETY: the name is a C string that outlives the driver.
             let name = unsafe { CStr::from_char_ptr((*drv).driver.name) };
-            let name = name.to_str().unwrap_or("?");
-            pr_warn!("registering driver {name} failed after step {done:?}: {e:?}\n");
+            let (name, step) = (name.to_str().unwrap_or("?"), done.map_or(0, |s| s as u32));
+            pr_warn!("registering driver {name} failed after step {step} of 5: {e:?}\n");
             return Err(e);
         }
     }

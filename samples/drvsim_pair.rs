@@ -69,6 +69,19 @@ impl Tracked {
             dev_err!(dev.as_ref(), "BUG: drvsim_pair: probe {} by {} outside its registration\n", when, self.name);
         }
     }
+
+    /// A probe of this driver that takes `ms` (at most 10 s), checked at
+    /// entry and exit.
+    fn probe(&self, dev: &drvsim::Device<Core<'_>>, ms: u32) -> Result {
+        PROBES.fetch_add(1, Ordering::Relaxed);
+        self.check(dev, "entry");
+        if ms > 0 {
+            // SAFETY: probe runs in process context.
+            unsafe { bindings::msleep(ms.min(10_000)) };
+        }
+        self.check(dev, "exit");
+        Ok(())
+    }
 }
 
 drvsim::drvsim_device_table!(FRONT_IDS, (), [(DeviceId::new(c"pair-front"), ())]);
@@ -85,9 +98,7 @@ impl drvsim::Driver for Front {
     const COMPANION: Option<&'static DriverSlot> = Some(&COMPANION_SLOT);
 
     fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
-        PROBES.fetch_add(1, Ordering::Relaxed);
-        FRONT.check(dev, "entry");
-        Ok(())
+        FRONT.probe(dev, 0)
     }
 }
 
@@ -102,15 +113,7 @@ impl drvsim::Driver for Companion {
     const SLOT: Option<&'static DriverSlot> = Some(&COMPANION_SLOT);
 
     fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
-        PROBES.fetch_add(1, Ordering::Relaxed);
-        COMPANION.check(dev, "entry");
-        let ms = module_parameters::probe_ms.value().min(10_000);
-        if ms > 0 {
-            // SAFETY: probe runs in process context.
-            unsafe { bindings::msleep(ms) };
-        }
-        COMPANION.check(dev, "exit");
-        Ok(())
+        COMPANION.probe(dev, module_parameters::probe_ms.value())
     }
 }
 

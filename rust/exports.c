@@ -23,7 +23,6 @@ void drvsim_sriov_disable(struct device *dev);
 int drvsim_sriov_num_vfs(const struct device *dev);
 int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *value);
 int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
-int drvsim_should_fail_alloc(void);
 /* Called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
 bool drvsim_device_lock_owned_by_current(struct device *dev);
@@ -43,20 +42,6 @@ EXPORT_SYMBOL_GPL(drvsim_sriov_disable);
 EXPORT_SYMBOL_GPL(drvsim_sriov_num_vfs);
 EXPORT_SYMBOL_GPL(drvsim_region_read32);
 EXPORT_SYMBOL_GPL(drvsim_region_write32);
-
-/*
- * Fault injection: called before each allocation drvsim makes when it
- * creates devices and VFs, probes (rust/driver.rs) or adds a dynamic id.
- * Returns 0, unless fail_function injects an error into it
- * (Documentation/fault-injection/fault-injection.rst); noinline so that
- * there is a function to inject into.
- */
-noinline int drvsim_should_fail_alloc(void)
-{
-	return 0;
-}
-ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);
-EXPORT_SYMBOL_GPL(drvsim_should_fail_alloc);
 
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)
@@ -116,3 +101,18 @@ void drvsim_device_lockdep_release(struct device *dev)
 {
 	mutex_release(&dev->mutex.dep_map, _RET_IP_);
 }
+
+/*
+ * Fault injection: called before each allocation drvsim makes when it
+ * creates devices and VFs, probes (rust/driver.rs) or adds a dynamic id.
+ * Returns 0, unless fail_function injects an error into it
+ * (Documentation/fault-injection/fault-injection.rst); noinline so that
+ * there is a function to inject into.
+ */
+int drvsim_should_fail_alloc(void);
+noinline int drvsim_should_fail_alloc(void)
+{
+	return 0;
+}
+ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);
+EXPORT_SYMBOL_GPL(drvsim_should_fail_alloc);

@@ -8,10 +8,27 @@
 //! One definition on both sides means the layouts cannot drift apart.
 //! See `Documentation/driver-api.rst`.
 
+use core::sync::atomic::AtomicPtr;
 use kernel::{
     bindings,
+    error::{to_result, Result},
     ffi::{c_int, c_void},
 };
+
+extern "C" {
+    /// 0, or the error the kernel's `fail_function` injects into it
+    /// (`rust/exports.c`).
+    fn drvsim_should_fail_alloc() -> c_int;
+}
+
+/// A fault-injection point, called right before each allocation drvsim
+/// makes when it creates a device or VFs, probes, or adds a dynamic id:
+/// `Err` (the tests inject `ENOMEM`) when `fail_function` makes this
+/// allocation fail, see `Documentation/testing.rst`.
+pub(crate) fn should_fail_alloc() -> Result {
+    // SAFETY: a C function without arguments or side effects.
+    to_result(unsafe { drvsim_should_fail_alloc() })
+}
 
 /// Size of a device type name buffer, including the terminating NUL.
 pub(crate) const TYPE_LEN: usize = 32;
@@ -53,7 +70,19 @@ pub(crate) struct DriverRaw {
     pub(crate) sriov_configure: Option<SriovConfigureFn>,
     /// The bus's per-registration state; opaque to drivers.
     pub(crate) bus_private: *mut c_void,
+    /// Where the driver whose id list this driver's `new_id` and
+    /// `remove_id` feed is published (usb-serial's `usb_serial_driver`
+    /// pointing at its `usb_driver`), or NULL: they feed this driver.
+    pub(crate) companion: *const DriverSlot,
 }
+
+/// A published pointer to a driver, registered or not: set when its
+/// registration begins and never cleared while its module is loaded, so a
+/// reader may find a driver that is not, or no longer, registered (the
+/// situation of the `get_driver()` thread, `shared/seeds/get-driver-lifetime.txt`).
+/// The bus only ever uses it through a lookup that checks the registration.
+#[repr(transparent)]
+pub(crate) struct DriverSlot(pub(crate) AtomicPtr<DriverRaw>);
 
 impl Default for DriverRaw {
     fn default() -> Self {

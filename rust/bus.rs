@@ -9,6 +9,7 @@ use crate::{
     device::{DevRef, DrvsimDevice, Spec, DEV_GROUPS},
     device_lock::MatchLock,
     parse::{self, Name, NewDevice},
+    registration,
     rescan_remove::{self, RESCAN_REMOVE},
     sysfs::{self, Static},
 };
@@ -94,6 +95,16 @@ unsafe fn ids<'a>(drv: *const DriverRaw) -> impl Iterator<Item = &'a DeviceIdRaw
     })
 }
 
+/// Whether the static id table of `drv` has `type_`.
+///
+/// # Safety
+///
+/// `drv` must be a registered drvsim driver.
+pub(crate) unsafe fn in_id_table(drv: *const DriverRaw, type_: &[u8]) -> bool {
+    // SAFETY: per the safety requirement.
+    unsafe { lookup_id(ids(drv), type_) }.is_some()
+}
+
 /// The drvsim driver embedding `drv`.
 ///
 /// # Safety
@@ -105,7 +116,8 @@ pub(crate) unsafe fn to_driver(drv: *const bindings::device_driver) -> *const Dr
 }
 
 /// Whether `drv` may bind `dev`, and with which id entry (`None` for a
-/// match through `driver_override` alone).
+/// match through a dynamic id or `driver_override` alone). A driver being
+/// unregistered matches nothing.
 ///
 /// Never takes the device lock: `driver_override` has its own spinlock.
 ///
@@ -118,16 +130,21 @@ unsafe fn match_device(dev: *mut bindings::device, drv: *const bindings::device_
     if !this.is_matchable() {
         return None;
     }
-    // SAFETY: per the safety requirement; the helper takes the spinlock.
-    let id = unsafe { lookup_id(ids(to_driver(drv)), this.type_.as_bytes()) }.map(ptr::from_ref);
-    // SAFETY: both are live.
+    // SAFETY: per the safety requirement.
+    let (drv_raw, type_) = (unsafe { to_driver(drv) }, this.type_.as_bytes());
+    // SAFETY: as above; `None`: the driver is being unregistered.
+    let dynamic = unsafe { registration::dyn_match(drv_raw, type_) }?;
+    // SAFETY: as above.
+    let id = unsafe { lookup_id(ids(drv_raw), type_) }.map(|id| Some(ptr::from_ref(id)));
+    let id = id.or(dynamic.then_some(None));
+    // SAFETY: both are live; the helper takes the spinlock.
     match unsafe { drvsim_match_driver_override(dev, drv) } {
         0 => None,
-        1 => Some(id),
+        1 => Some(id.flatten()),
         // As PCI's `pci_device_can_probe()`: with its PF's
         // `sriov_drivers_autoprobe` off, a VF binds only by override.
         _ if this.physfn.as_ref().is_some_and(|(pf, _)| !pf.sriov.autoprobe()) => None,
-        _ => id.map(Some),
+        _ => id,
     }
 }
 
@@ -319,6 +336,7 @@ pub(crate) fn register() -> Result {
         BUSY_NAMES.init();
         RESCAN_REMOVE.init();
     }
+    registration::init();
     CLOSING.store(false, Ordering::Release);
     // SAFETY: a static name; no owner module link is needed.
     let root = unsafe { bindings::__root_device_register(c"drvsim".as_char_ptr(), ptr::null_mut()) };
@@ -362,9 +380,12 @@ pub(crate) fn unregister() {
     // A global outlives the module's data: free its buffer, not just its
     // entries, or kmemleak reports it after rmmod.
     *BUSY_NAMES.lock() = KVec::new();
+    registration::exit();
 }
 
-/// Registers a driver on the drvsim bus (exported to driver modules).
+/// Registers a driver on the drvsim bus (exported to driver modules), in
+/// the steps of `registration::register()`; on failure nothing of the
+/// registration is left, dynamic ids written meanwhile included.
 ///
 /// # Safety
 ///
@@ -383,11 +404,16 @@ pub(crate) unsafe extern "C" fn drvsim_driver_register(
         (*drv).driver.mod_name = name;
         (*drv).driver.owner = owner.cast();
         (*drv).driver.bus = BUS.get();
-        bindings::driver_register(&raw mut (*drv).driver)
+        match registration::register(drv) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno(),
+        }
     }
 }
 
-/// Unregisters a driver registered by [`drvsim_driver_register`].
+/// Unregisters a driver registered by [`drvsim_driver_register`]: from the
+/// start nothing matches or pins it; returns once nothing pins it and the
+/// driver core is done with it, so no probe starts after it returns.
 ///
 /// # Safety
 ///
@@ -395,7 +421,7 @@ pub(crate) unsafe extern "C" fn drvsim_driver_register(
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_driver_unregister(drv: *mut DriverRaw) {
     // SAFETY: per the safety requirements.
-    unsafe { bindings::driver_unregister(&raw mut (*drv).driver) }
+    unsafe { registration::unregister(drv) }
 }
 
 /// The type of a drvsim device, NUL-terminated (exported to drivers).

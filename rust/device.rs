@@ -92,6 +92,7 @@ impl DrvsimDevice {
     /// match yet; [`DrvsimDevice::attach`] probes it. The caller has
     /// reserved the name (see `bus::add_device()`).
     pub(crate) fn create(spec: Spec) -> Result<DevRef> {
+        crate::abi::should_fail_alloc()?;
         let this = KBox::pin_init(
             try_pin_init!(DrvsimDevice {
                 dev: Opaque::zeroed(),
@@ -99,7 +100,7 @@ impl DrvsimDevice {
                 type_: spec.type_,
                 totalvfs: spec.totalvfs,
                 regions: spec.regions,
-                region_mem: regions::alloc(spec.regions)?,
+                region_mem: alloc_regions(spec.regions)?,
                 physfn: spec.physfn,
                 sriov <- Sriov::new(),
                 added: AtomicBool::new(false),
@@ -293,6 +294,15 @@ impl DrvsimDevice {
         unsafe { bindings::put_device(dev) };
         Ok(())
     }
+}
+
+/// The memory of `n` register regions (none for 0), a fault-injection
+/// point when there is something to allocate.
+fn alloc_regions(n: u32) -> Result<KVec<Region>> {
+    if n > 0 {
+        crate::abi::should_fail_alloc()?;
+    }
+    regions::alloc(n)
 }
 
 /// A counted reference to a [`DrvsimDevice`], dropped with `put_device()`.

@@ -19,6 +19,7 @@ pub(crate) mod region_io;
 pub(crate) mod revocable_variants;
 
 use abi::{DeviceIdRaw, DriverRaw, TYPE_LEN};
+pub(crate) use abi::DriverSlot;
 use core::{marker::PhantomData, pin::Pin, ptr::NonNull};
 use kernel::{
     bindings, device,
@@ -55,6 +56,13 @@ extern "C" {
     fn drvsim_sriov_disable(dev: *mut bindings::device);
     /// The number of enabled VFs of a PF.
     fn drvsim_sriov_num_vfs(dev: *const bindings::device) -> c_int;
+}
+
+impl DriverSlot {
+    /// An empty slot: no driver published yet.
+    pub(crate) const fn new() -> Self {
+        Self(core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()))
+    }
 }
 
 /// A device type that a driver matches, with its id info.
@@ -117,6 +125,15 @@ pub(crate) trait Driver {
     /// NULL-terminated attribute groups for the driver's sysfs directory
     /// (`struct device_driver.groups`), or NULL.
     const GROUPS: *const *const bindings::attribute_group = core::ptr::null();
+
+    /// Where to publish this driver, from the start of its registration on,
+    /// so that another driver can name it as its [`Driver::COMPANION`].
+    const SLOT: Option<&'static DriverSlot> = None;
+
+    /// The driver (published in that slot) whose id list this driver's
+    /// `new_id` and `remove_id` feed, as usb-serial drivers feed their
+    /// `usb_driver`; `None`: they feed this driver.
+    const COMPANION: Option<&'static DriverSlot> = None;
 
     /// Binds `dev`. `id_info` is `None` when the device matched through
     /// `driver_override` only.
@@ -256,6 +273,10 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
             (*drv).sriov_configure = if T::HAS_SRIOV_CONFIGURE { Some(Self::sriov_configure_callback) } else { None };
+            (*drv).companion = T::COMPANION.map_or(core::ptr::null(), core::ptr::from_ref);
+        }
+        if let Some(slot) = T::SLOT {
+            slot.0.store(drv, core::sync::atomic::Ordering::Release);
         }
         // SAFETY: `drv` is pinned for the life of the registration; `name`
         // and `module` are static.
@@ -277,6 +298,8 @@ impl<T: Driver + 'static> Adapter<T> {
         // `IdArray<DeviceId, T::IdInfo>`, so its `driver_data` is a `&T::IdInfo`.
         let info = (!id.is_null()).then(|| unsafe { (*id.cast::<DeviceId>()).info_unchecked::<T::IdInfo>() });
         from_result(|| {
+            // `set_drvdata()` allocates the driver data.
+            abi::should_fail_alloc()?;
             let data = T::probe(dev, info);
             dev.as_ref().set_drvdata(data)?;
             Ok(0)

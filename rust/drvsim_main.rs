@@ -14,6 +14,7 @@ mod devres_set;
 mod device_lock;
 mod parse;
 mod regions;
+mod registration;
 mod rescan_remove;
 #[allow(dead_code)]
 mod revocable_variants;
@@ -39,6 +40,14 @@ module! {
         legacy_rescan_remove: bool {
             default: false,
             description: "Broken design: a plain rescan/remove lock held around sriov_configure and taken by remove before releasing the driver (pre-patch PCI)",
+        },
+        legacy_get_driver: bool {
+            default: false,
+            description: "Broken design: driver lookups (a companion's new_id) neither check nor pin the registration, match accepts drivers being unregistered, unregistration waits for nobody (get_driver() before the fix)",
+        },
+        legacy_dynid_leak: bool {
+            default: false,
+            description: "Broken design: a driver registration that fails after new_id was written does not free the dynamic ids (they leak)",
         },
         selftest_kmemleak: bool {
             default: false,

@@ -5,6 +5,7 @@
  * Rust cannot call directly.
  */
 #include <linux/device.h>
+#include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
@@ -102,3 +103,18 @@ void drvsim_device_lockdep_release(struct device *dev)
 {
 	mutex_release(&dev->mutex.dep_map, _RET_IP_);
 }
+
+/*
+ * Fault injection: called before each allocation drvsim makes when it
+ * creates devices and VFs, probes (rust/driver.rs) or adds a dynamic id.
+ * Returns 0, unless fail_function injects an error into it
+ * (Documentation/fault-injection/fault-injection.rst); noinline so that
+ * there is a function to inject into.
+ */
+int drvsim_should_fail_alloc(void);
+noinline int drvsim_should_fail_alloc(void)
+{
+	return 0;
+}
+ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);
+EXPORT_SYMBOL_GPL(drvsim_should_fail_alloc);

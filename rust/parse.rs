@@ -52,17 +52,7 @@ impl Name {
     pub(crate) fn vf_name(&self, index: u32) -> Self {
         let mut out = *self;
         let mut digits = [0u8; 10];
-        let mut n = 0;
-        let mut i = index;
-        loop {
-            digits[n] = b'0' + (i % 10) as u8;
-            n += 1;
-            i /= 10;
-            if i == 0 {
-                break;
-            }
-        }
-        let suffix = Iterator::chain(VF_SUFFIX.iter(), digits[..n].iter().rev());
+        let suffix = Iterator::chain(VF_SUFFIX.iter(), decimal(index, &mut digits).iter());
         for c in suffix.take(NAME_BUF_MAX - out.len) {
             // INVARIANT: `VF_SUFFIX` and digits are valid name bytes; at most
             // `NAME_BUF_MAX` bytes are written (an index of more than four
@@ -94,6 +84,19 @@ impl Name {
     pub(crate) fn as_cstr(&self) -> &CStr {
         // The type invariant guarantees a NUL at `len` and none before it.
         CStr::from_bytes_with_nul(&self.buf[..=self.len]).unwrap_or(c"")
+    }
+}
+
+/// The decimal digits of `n`, most significant first, written into `buf`.
+pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[start..];
+        }
     }
 }
 
@@ -200,6 +203,14 @@ mod tests {
         assert_eq!(Name::parse(b"sample").unwrap().vf_type().unwrap().as_bytes(), b"sample-vf");
         assert_eq!(Name::parse(&[b't'; NAME_MAX - 3]).unwrap().vf_type().map(|t| t.len), Ok(NAME_MAX));
         assert_eq!(Name::parse(&[b't'; NAME_MAX - 2]).unwrap().vf_type().err(), Some(EINVAL));
+    }
+
+    #[test]
+    fn decimal_digits() {
+        let mut buf = [0u8; 10];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(1023, &mut buf), b"1023");
+        assert_eq!(decimal(u32::MAX, &mut buf), b"4294967295");
     }
 
     #[test]

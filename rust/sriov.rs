@@ -27,7 +27,6 @@ use kernel::{
     ffi::{c_char, c_int},
     new_mutex,
     prelude::*,
-    str::CString,
     sync::Mutex,
 };
 
@@ -65,14 +64,29 @@ impl Sriov {
     }
 }
 
-/// `virtfn<index>`, the name of a PF's link to a VF.
-fn virtfn(index: u32) -> Result<CString> {
-    CString::try_from_fmt(fmt!("virtfn{index}"))
+/// `virtfn<index>`, the name of a PF's link to a VF, NUL-terminated on the
+/// stack: removing a link, in a failure's rollback too, needs no memory.
+struct Virtfn([u8; 17]);
+
+impl Virtfn {
+    fn new(index: u32) -> Self {
+        let (mut name, mut digits) = ([0u8; 17], [0u8; 10]);
+        let digits = parse::decimal(index, &mut digits);
+        name[..6].copy_from_slice(b"virtfn");
+        name[6..6 + digits.len()].copy_from_slice(digits);
+        Self(name)
+    }
+
+    fn as_char_ptr(&self) -> *const c_char {
+        self.0.as_ptr().cast()
+    }
 }
 
 /// Creates `vf`'s `physfn` link and the PF's `virtfn<index>` link.
 fn link(pf: &DrvsimDevice, vf: &DrvsimDevice, index: u32) -> Result {
-    let name = virtfn(index)?;
+    // sysfs allocates the links.
+    crate::abi::should_fail_alloc()?;
+    let name = Virtfn::new(index);
     // SAFETY: both devices are registered; their kobjects are live.
     unsafe {
         to_result(bindings::sysfs_create_link(&raw mut (*pf.as_raw()).kobj, &raw mut (*vf.as_raw()).kobj, name.as_char_ptr()))?;
@@ -86,9 +100,7 @@ fn unlink(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
     // SAFETY: both devices are still registered; removing a link that does
     // not exist is harmless.
     unsafe {
-        if let Ok(name) = virtfn(index) {
-            bindings::sysfs_remove_link(&raw mut (*pf.as_raw()).kobj, name.as_char_ptr());
-        }
+        bindings::sysfs_remove_link(&raw mut (*pf.as_raw()).kobj, Virtfn::new(index).as_char_ptr());
         bindings::sysfs_remove_link(&raw mut (*vf.as_raw()).kobj, c"physfn".as_char_ptr());
     }
 }
@@ -149,9 +161,11 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
     }
     // Room for every VF up front: a VF that is added but cannot be listed
     // would be out of reach of `remove_vfs()`.
-    if let Err(e) = pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL) {
+    let reserved = crate::abi::should_fail_alloc()
+        .and_then(|()| pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL).map_err(Error::from));
+    if let Err(e) = reserved {
         pf.sriov.num_vfs.store(0, Ordering::Release);
-        return Err(e.into());
+        return Err(e);
     }
     // SAFETY: `pf` is alive for the duration of this call.
     let pf_ref = unsafe { DevRef::get(pf.as_raw()) };
@@ -194,16 +208,27 @@ pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
         }
     }
     // Probe outside the rescan/remove lock; `match` applies autoprobe.
-    let vfs: KVec<DevRef> = {
-        let list = pf.sriov.vfs.lock();
-        let mut v = KVec::with_capacity(list.len(), GFP_KERNEL)?;
-        for vf in list.iter() {
-            v.push(vf.clone(), GFP_KERNEL)?;
+    let vfs = match listed_vfs(pf) {
+        Ok(vfs) => vfs,
+        // Fails completely or not at all (found by failslab's fail-nth).
+        Err(e) => {
+            remove_vfs(pf);
+            return Err(e);
         }
-        v
     };
     vfs.iter().for_each(|vf| vf.attach());
     Ok(())
+}
+
+/// A copy of `pf`'s VF list, to walk without holding its lock.
+fn listed_vfs(pf: &DrvsimDevice) -> Result<KVec<DevRef>> {
+    crate::abi::should_fail_alloc()?;
+    let list = pf.sriov.vfs.lock();
+    let mut v = KVec::with_capacity(list.len(), GFP_KERNEL)?;
+    for vf in list.iter() {
+        v.push(vf.clone(), GFP_KERNEL)?;
+    }
+    Ok(v)
 }
 
 /// `sriov_totalvfs`.

@@ -1,0 +1,593 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Driver registrations: the state the bus keeps for each one, its dynamic
+//! ids (`new_id`, `remove_id`), and pinning a driver against
+//! unregistration.
+//!
+//! Background: `shared/seeds/get-driver-lifetime.txt`. A driver's lifetime
+//! is its registration, not a refcount: nothing may call into a driver once
+//! its unregistration has returned, and a pointer to a driver says nothing
+//! about whether it is registered (usb-serial's `new_id` crashed on a
+//! `usb_driver` that was not registered yet). So:
+//!
+//! - every registration has a [`DriverState`], owned by `drvsim.ko` and
+//!   reached through `DriverRaw::bus_private`, holding its dynamic ids and
+//!   its [`State`];
+//! - a path that acts on a driver it found by pointer looks it up with
+//!   [`DriverPin::get`], which returns nothing unless the driver is
+//!   registered and otherwise pins it until the [`DriverPin`] is dropped;
+//!   unregistration marks the registration dead (nothing matches, finds or
+//!   pins it any more), waits for the pins, and only then calls
+//!   `driver_unregister()`;
+//! - the dynamic ids belong to the registration and are freed with it,
+//!   whether it ends by unregistration or by a failure half-way through
+//!   [`register`], after `new_id` was created and written.
+//!
+//! `legacy_get_driver=1` restores the design the seed describes: lookups
+//! trust the pointer and pin nothing, match accepts dying drivers, and
+//! unregistration waits for nobody. `legacy_dynid_leak=1` restores its
+//! leak: a registration that fails keeps the ids written meanwhile.
+
+use crate::{
+    abi::DriverRaw,
+    bus,
+    parse::{self, Name},
+    sysfs::{self, Static},
+};
+use core::{
+    ptr,
+    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+};
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::{c_char, c_void},
+    new_condvar, new_mutex,
+    prelude::*,
+    sync::{Arc, ArcBorrow, CondVar, Mutex},
+};
+
+/// Whether `legacy_get_driver` restores the broken design.
+fn legacy() -> bool {
+    crate::module_parameters::legacy_get_driver.value()
+}
+
+/// Where a registration is in its life.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    /// [`register`] is running. The driver core may already match and
+    /// probe the driver (`driver_register()` binds the devices it finds),
+    /// but lookups do not find it: it is not registered yet.
+    Registering,
+    /// Registered: lookups find and pin it.
+    Registered,
+    /// Being unregistered, or its registration failed: nothing matches,
+    /// finds or pins it any more.
+    Dead,
+}
+
+/// The dynamic ids of a driver, as `new_id` added them.
+pub(crate) struct DynIds(KVec<Name>);
+
+impl DynIds {
+    /// No ids.
+    const fn new() -> Self {
+        Self(KVec::new())
+    }
+
+    /// Whether `type_` is one of the ids.
+    fn contains(&self, type_: &[u8]) -> bool {
+        self.0.iter().any(|t| t.as_bytes() == type_)
+    }
+
+    /// Adds `type_`: `EEXIST` if it is already there or `in_table` (the
+    /// driver's static table has it), as PCI's `new_id`.
+    fn add(&mut self, type_: Name, in_table: bool) -> Result {
+        if in_table || self.contains(type_.as_bytes()) {
+            return Err(EEXIST);
+        }
+        crate::abi::should_fail_alloc()?;
+        self.0.push(type_, GFP_KERNEL)?;
+        Ok(())
+    }
+
+    /// Removes `type_`: `ENODEV` if it is not there, as PCI's `remove_id`.
+    fn remove(&mut self, type_: Name) -> Result {
+        let before = self.0.len();
+        self.0.retain(|t| *t != type_);
+        if self.0.len() == before {
+            Err(ENODEV)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The part of a [`DriverState`] its mutex protects.
+struct Inner {
+    state: State,
+    /// How many [`DriverPin`]s count on this registration.
+    pins: usize,
+    ids: DynIds,
+}
+
+/// What the bus keeps for one registration of a driver.
+///
+/// # Invariants
+///
+/// `drv` is the driver this state was created for by [`register`]; from
+/// then until [`teardown`] returns, `drv`'s `bus_private` holds a
+/// reference (from [`Arc::into_raw`]) to this state. `drv` is only
+/// dereferenced while the registration is alive (the caller is inside a
+/// registration step, the driver core passed `drv` in, or a pin is held).
+#[pin_data]
+pub(crate) struct DriverState {
+    drv: *mut DriverRaw,
+    #[pin]
+    inner: Mutex<Inner>,
+    /// Signalled when the last pin goes.
+    #[pin]
+    unpinned: CondVar,
+}
+
+// SAFETY: `drv` is only an identity and a way into the driver core, which
+// does its own locking; everything else is behind the mutex.
+unsafe impl Send for DriverState {}
+// SAFETY: as above.
+unsafe impl Sync for DriverState {}
+
+impl DriverState {
+    fn new(drv: *mut DriverRaw) -> impl PinInit<Self> {
+        pin_init!(Self {
+            drv,
+            inner <- new_mutex!(Inner { state: State::Registering, pins: 0, ids: DynIds::new() }),
+            unpinned <- new_condvar!(),
+        })
+    }
+
+    /// The registration of `drv`.
+    ///
+    /// # Safety
+    ///
+    /// `drv` must be registered, or inside a registration step: a driver
+    /// the driver core passed in, or whose `new_id`/`remove_id` is being
+    /// written.
+    unsafe fn of<'a>(drv: *const DriverRaw) -> ArcBorrow<'a, Self> {
+        // SAFETY: per the safety requirement, `bus_private` holds the
+        // reference `register()` stored there, and keeps it until after
+        // the driver core and our attributes are done with the driver.
+        unsafe { ArcBorrow::from_raw((*drv).bus_private.cast::<Self>()) }
+    }
+
+    /// Pins the registration if it is registered.
+    #[must_use]
+    fn pin(self: ArcBorrow<'_, Self>) -> Option<DriverPin> {
+        let mut inner = self.inner.lock();
+        if inner.state != State::Registered {
+            return None;
+        }
+        inner.pins += 1;
+        // INVARIANT: counted above, while registered.
+        Some(DriverPin { st: self.into(), counted: true })
+    }
+
+    /// Marks the registration dead and waits until nothing pins it
+    /// (`legacy_get_driver`: does not wait).
+    fn kill(&self) {
+        let mut inner = self.inner.lock();
+        inner.state = State::Dead;
+        if legacy() {
+            return;
+        }
+        while inner.pins > 0 {
+            self.unpinned.wait(&mut inner);
+        }
+    }
+
+    /// Adds a dynamic id through this driver's own `new_id`: pins it and
+    /// returns the pin to attach with if it is registered; returns `None`
+    /// while it is still registering (the last step of [`register`]
+    /// attaches then); `ENODEV` if it is dead.
+    fn add_own_id(self: ArcBorrow<'_, Self>, type_: Name) -> Result<Option<DriverPin>> {
+        // SAFETY: our caller is the driver's `new_id`, so it is alive.
+        let in_table = unsafe { bus::in_id_table(self.drv, type_.as_bytes()) };
+        let mut inner = self.inner.lock();
+        if legacy() {
+            inner.ids.add(type_, in_table)?;
+            return Ok(Some(DriverPin { st: self.into(), counted: false }));
+        }
+        match inner.state {
+            State::Dead => Err(ENODEV),
+            State::Registering => inner.ids.add(type_, in_table).map(|()| None),
+            State::Registered => {
+                inner.ids.add(type_, in_table)?;
+                inner.pins += 1;
+                // INVARIANT: counted above, while registered.
+                Ok(Some(DriverPin { st: self.into(), counted: true }))
+            }
+        }
+    }
+
+    /// Removes a dynamic id: `ENODEV` if it is not there, or (through the
+    /// driver's own `remove_id`) if the registration is dead.
+    fn remove_id(&self, type_: Name) -> Result {
+        let mut inner = self.inner.lock();
+        if inner.state == State::Dead && !legacy() {
+            return Err(ENODEV);
+        }
+        inner.ids.remove(type_)
+    }
+}
+
+/// A driver pinned against unregistration: until this is dropped,
+/// `drvsim_driver_unregister()` waits, so whatever the holder does with
+/// the driver (attach it, probe with it) happens while it is registered.
+///
+/// # Invariants
+///
+/// If `counted`, this pin is included in `st`'s pin count, which was taken
+/// while `st` was registered. (Not `counted` only with `legacy_get_driver`:
+/// then it is a bare reference, as `get_driver()` was.)
+#[must_use = "the driver is unpinned as soon as the pin is dropped"]
+pub(crate) struct DriverPin {
+    st: Arc<DriverState>,
+    counted: bool,
+}
+
+impl DriverPin {
+    /// Looks up the driver at `drv` and pins it: `None` unless it is
+    /// registered, that is for NULL, a driver never registered, one whose
+    /// registration has not finished, and one being or already
+    /// unregistered. `drv` is compared, never dereferenced.
+    #[must_use = "a lookup that is not checked is get_driver()'s bug"]
+    pub(crate) fn get(drv: *const DriverRaw) -> Option<Self> {
+        if legacy() {
+            // SAFETY: none, on purpose: this is `get_driver()` before the
+            // seed's fix, which took a reference on whatever `drv` pointed
+            // to. A driver that is not registered has no state: NULL
+            // `bus_private`, and the lookup crashes, as usb-serial's did.
+            let st = unsafe { ArcBorrow::from_raw((*drv).bus_private.cast::<DriverState>()) };
+            return Some(Self { st: st.into(), counted: false });
+        }
+        let registry = REGISTRY.lock();
+        let st = registry.iter().find(|s| ptr::eq(s.drv, drv))?;
+        st.as_arc_borrow().pin()
+    }
+
+    /// Binds every device the pinned driver matches (`driver_attach()`).
+    pub(crate) fn attach(&self) -> Result {
+        // SAFETY: the driver is pinned, so registered (type invariant).
+        to_result(unsafe { bindings::driver_attach(&raw const (*self.st.drv).driver) })
+    }
+}
+
+impl Drop for DriverPin {
+    fn drop(&mut self) {
+        if self.counted {
+            let mut inner = self.st.inner.lock();
+            inner.pins -= 1;
+            if inner.pins == 0 {
+                self.st.unpinned.notify_all();
+            }
+        }
+    }
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised by `init()` from module init, before any driver
+    // can register.
+    /// Every registration that has not ended: what lookups search.
+    unsafe(uninit) static REGISTRY: Mutex<KVec<Arc<DriverState>>> = KVec::new();
+}
+
+/// How `type_` matches the registration of `drv`: `None` if the
+/// registration is dead (a driver being unregistered matches nothing),
+/// else whether `type_` is one of its dynamic ids.
+///
+/// # Safety
+///
+/// `drv` must be a driver the driver core passed to match or probe.
+pub(crate) unsafe fn dyn_match(drv: *const DriverRaw, type_: &[u8]) -> Option<bool> {
+    // SAFETY: the driver core passes only drivers between `driver_register()`
+    // and the return of `driver_unregister()`, inside the registration.
+    let st = unsafe { DriverState::of(drv) };
+    let inner = st.inner.lock();
+    (inner.state != State::Dead || legacy()).then(|| inner.ids.contains(type_))
+}
+
+/// The steps of [`register`], in order; `fail_register_step` names one.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Step {
+    /// The [`DriverState`] is allocated and in the registry.
+    State = 1,
+    /// `driver_register()`: the driver's directory, `bind`/`unbind`, its
+    /// own attribute groups; existing devices are matched and probed.
+    DriverRegister = 2,
+    /// `new_id` exists (from here on a write may add ids).
+    NewId = 3,
+    /// `remove_id` exists.
+    RemoveId = 4,
+    /// Registered; the ids written meanwhile are attached.
+    Live = 5,
+}
+
+const STEPS: [Step; 5] = [Step::State, Step::DriverRegister, Step::NewId, Step::RemoveId, Step::Live];
+
+/// `fail_register_step` (debugfs): 0, or the step after which every
+/// registration fails with `ENOMEM`.
+static FAIL_STEP: AtomicU32 = AtomicU32::new(0);
+/// `fail_register_wait_ms` (debugfs): how long an injected failure after
+/// `new_id` exists waits for a write to it first.
+static FAIL_WAIT_MS: AtomicU32 = AtomicU32::new(0);
+/// `/sys/kernel/debug/drvsim`.
+static DEBUGFS: AtomicPtr<bindings::dentry> = AtomicPtr::new(ptr::null_mut());
+
+/// The injected failure after `step`, if `fail_register_step` names it.
+/// Once `new_id` exists it first waits up to `fail_register_wait_ms` for a
+/// dynamic id to be written, so that a test can write one.
+fn injected(step: Step, st: &DriverState) -> Result {
+    if FAIL_STEP.load(Ordering::Relaxed) != step as u32 {
+        return Ok(());
+    }
+    let mut left = if step >= Step::NewId { FAIL_WAIT_MS.load(Ordering::Relaxed) } else { 0 };
+    while left > 0 && st.inner.lock().ids.0.is_empty() {
+        // SAFETY: process context (module init).
+        unsafe { bindings::msleep(10) };
+        left = left.saturating_sub(10);
+    }
+    Err(ENOMEM)
+}
+
+static DRV_ATTR_NEW_ID: Static<bindings::driver_attribute> =
+    Static::new(sysfs::drv_attr(c"new_id", None, Some(new_id_store)));
+static DRV_ATTR_REMOVE_ID: Static<bindings::driver_attribute> =
+    Static::new(sysfs::drv_attr(c"remove_id", None, Some(remove_id_store)));
+
+impl DriverState {
+    /// Does the work of `step`.
+    ///
+    /// # Safety
+    ///
+    /// `self.drv` is being registered by [`register`], which runs the
+    /// steps in order, once each.
+    unsafe fn run(&self, step: Step) -> Result {
+        let drv = self.drv;
+        // SAFETY (all blocks): per the safety requirement `drv` is valid,
+        // pinned, and registered up to the previous step.
+        match step {
+            Step::State => Ok(()),
+            Step::DriverRegister => to_result(unsafe { bindings::driver_register(&raw mut (*drv).driver) }),
+            Step::NewId => to_result(unsafe { bindings::driver_create_file(&raw const (*drv).driver, DRV_ATTR_NEW_ID.get()) }),
+            Step::RemoveId => {
+                to_result(unsafe { bindings::driver_create_file(&raw const (*drv).driver, DRV_ATTR_REMOVE_ID.get()) })
+            }
+            Step::Live => {
+                let written = {
+                    let mut inner = self.inner.lock();
+                    inner.state = State::Registered;
+                    !inner.ids.0.is_empty()
+                };
+                // The ids written while registering: their attach attempt.
+                // No pin needed: only our caller can end the registration.
+                if written {
+                    to_result(unsafe { bindings::driver_attach(&raw const (*drv).driver) })?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Registers `drv` in [`STEPS`]; on a failure at any step undoes the ones
+/// done, including the ids written meanwhile.
+///
+/// # Safety
+///
+/// `drv` must be a valid `DriverRaw` ready for `driver_register()`,
+/// pinned until [`unregister`] (or until this fails), with NULL
+/// `bus_private`.
+pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
+    let st = Arc::pin_init(DriverState::new(drv), GFP_KERNEL)?;
+    REGISTRY.lock().push(st.clone(), GFP_KERNEL)?;
+    // INVARIANT: `bus_private` holds a reference until `teardown()`.
+    // SAFETY: `drv` is valid and nothing else uses it yet.
+    unsafe { (*drv).bus_private = Arc::into_raw(st.clone()).cast_mut().cast::<c_void>() };
+    let mut done = None;
+    for step in STEPS {
+        // SAFETY: the steps run in order, once each, on a valid `drv`.
+        let r = unsafe { st.run(step) }.and_then(|()| {
+            done = Some(step);
+            injected(step, &st)
+        });
+        if let Err(e) = r {
+            // SAFETY: `drv` and `st` are registered up to `done`.
+            unsafe { teardown(&st, done) };
+            if crate::module_parameters::legacy_dynid_leak.value() {
+                // The broken design: ids are freed by unregistration, and
+                // a registration that failed is never unregistered.
+                core::mem::forget(core::mem::replace(&mut st.inner.lock().ids, DynIds::new()));
+            }
+            // SAFETY: the name is a C string that outlives the driver.
+            let name = unsafe { CStr::from_char_ptr((*drv).driver.name) };
+            let (name, step) = (name.to_str().unwrap_or("?"), done.map_or(0, |s| s as u32));
+            pr_warn!("registering driver {name} failed after step {step} of 5: {e:?}\n");
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Unregisters a driver [`register`] registered: no lookup finds it and
+/// nothing matches it from the start; returns once nothing pins it and the
+/// driver core is done with it.
+///
+/// # Safety
+///
+/// `drv` must have been registered by [`register`] and not unregistered.
+pub(crate) unsafe fn unregister(drv: *mut DriverRaw) {
+    // SAFETY: per the safety requirement.
+    let st: Arc<DriverState> = unsafe { DriverState::of(drv) }.into();
+    // SAFETY: every step was done.
+    unsafe { teardown(&st, Some(Step::Live)) };
+}
+
+/// Ends the registration of `st`, whose steps up to `done` are done.
+///
+/// # Safety
+///
+/// `st` must have been set up by [`register`] up to `done`, and not torn
+/// down yet.
+unsafe fn teardown(st: &Arc<DriverState>, done: Option<Step>) {
+    st.kill();
+    let drv = st.drv;
+    // SAFETY (all blocks): per the safety requirement, each step undone
+    // here was done; the attributes are removed before the driver (kernfs
+    // waits for writers still inside them).
+    if done >= Some(Step::RemoveId) {
+        unsafe { bindings::driver_remove_file(&raw const (*drv).driver, DRV_ATTR_REMOVE_ID.get()) };
+    }
+    if done >= Some(Step::NewId) {
+        unsafe { bindings::driver_remove_file(&raw const (*drv).driver, DRV_ATTR_NEW_ID.get()) };
+    }
+    if done >= Some(Step::DriverRegister) {
+        unsafe { bindings::driver_unregister(&raw mut (*drv).driver) };
+    }
+    REGISTRY.lock().retain(|s| !Arc::ptr_eq(s, st));
+    // SAFETY: the driver core and our attributes are done with `drv`, so
+    // nothing reads `bus_private` any more (but a legacy lookup, which is
+    // the bug). Its reference goes with it.
+    unsafe {
+        let own = core::mem::replace(&mut (*drv).bus_private, ptr::null_mut());
+        drop(Arc::from_raw(own.cast::<DriverState>()));
+    }
+}
+
+/// The driver a `new_id`/`remove_id` write acts on: the companion the
+/// driver names, pinned, or `None` for the driver itself.
+///
+/// # Safety
+///
+/// `ddrv` must be the driver whose attribute is being written.
+unsafe fn target(ddrv: *mut bindings::device_driver) -> Result<Option<DriverPin>> {
+    // SAFETY: per the safety requirement, a live drvsim driver.
+    let slot = unsafe { (*bus::to_driver(ddrv)).companion };
+    if slot.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: the slot is a static of the module that registered `ddrv`.
+    let companion = unsafe { (*slot).0.load(Ordering::Acquire) };
+    // The companion may not be registered yet (usb-serial's crash), or
+    // any more: the lookup checks, and pins it.
+    DriverPin::get(companion).map(Some).ok_or(ENODEV)
+}
+
+/// `new_id`: `<type>`; adds a dynamic id to the driver (or its companion)
+/// and binds the unbound devices it now matches.
+unsafe extern "C" fn new_id_store(ddrv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    let r = (|| {
+        // SAFETY: sysfs passes the input it received.
+        let type_ = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))?;
+        // SAFETY: `ddrv` is the driver whose attribute this is.
+        let pin = match unsafe { target(ddrv) }? {
+            Some(pin) => {
+                // SAFETY: pinned, so registered.
+                let in_table = unsafe { bus::in_id_table(pin.st.drv, type_.as_bytes()) };
+                pin.st.inner.lock().ids.add(type_, in_table)?;
+                Some(pin)
+            }
+            // SAFETY: the attribute exists, so the registration does.
+            None => unsafe { DriverState::of(bus::to_driver(ddrv)) }.add_own_id(type_)?,
+        };
+        pin.map_or(Ok(()), |p| p.attach())
+    })();
+    sysfs::store_result(r, count)
+}
+
+/// `remove_id`: `<type>`; removes a dynamic id; bound devices stay bound.
+unsafe extern "C" fn remove_id_store(ddrv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    let r = (|| {
+        // SAFETY: sysfs passes the input it received.
+        let type_ = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))?;
+        // SAFETY: `ddrv` is the driver whose attribute this is.
+        match unsafe { target(ddrv) }? {
+            Some(pin) => pin.st.remove_id(type_),
+            // SAFETY: the attribute exists, so the registration does.
+            None => unsafe { DriverState::of(bus::to_driver(ddrv)) }.remove_id(type_),
+        }
+    })();
+    sysfs::store_result(r, count)
+}
+
+/// Sets up the registry and the fault-injection knobs; from module init.
+pub(crate) fn init() {
+    // SAFETY: called once, from module init, before any driver registers.
+    unsafe { REGISTRY.init() };
+    FAIL_STEP.store(0, Ordering::Relaxed);
+    FAIL_WAIT_MS.store(0, Ordering::Relaxed);
+    // SAFETY: static names; the files point at statics that outlive them
+    // (removed in `exit()`). An error pointer (no debugfs) is accepted by
+    // the file functions and by `debugfs_remove()`.
+    unsafe {
+        let dir = bindings::debugfs_create_dir(c"drvsim".as_char_ptr(), ptr::null_mut());
+        bindings::debugfs_create_u32(c"fail_register_step".as_char_ptr(), 0o600, dir, FAIL_STEP.as_ptr());
+        bindings::debugfs_create_u32(c"fail_register_wait_ms".as_char_ptr(), 0o600, dir, FAIL_WAIT_MS.as_ptr());
+        DEBUGFS.store(dir, Ordering::Release);
+    }
+}
+
+/// Removes the knobs and frees the registry; at module exit, when every
+/// driver is gone (their modules depend on this one).
+pub(crate) fn exit() {
+    // SAFETY: created in `init()`.
+    unsafe { bindings::debugfs_remove(DEBUGFS.swap(ptr::null_mut(), Ordering::AcqRel)) };
+    // A global outlives the module's data: free the buffer (kmemleak).
+    *REGISTRY.lock() = KVec::new();
+}
+
+#[kunit_tests(drvsim_registration)]
+mod tests {
+    use super::*;
+
+    fn name(s: &[u8]) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    #[test]
+    fn dynamic_ids_add_and_remove() {
+        let mut ids = DynIds::new();
+        assert_eq!(ids.add(name(b"a"), false), Ok(()));
+        assert_eq!(ids.add(name(b"a"), false), Err(EEXIST));
+        assert_eq!(ids.add(name(b"b"), true), Err(EEXIST));
+        assert!(ids.contains(b"a") && !ids.contains(b"b"));
+        assert_eq!(ids.remove(name(b"c")), Err(ENODEV));
+        assert_eq!(ids.remove(name(b"a")), Ok(()));
+        assert_eq!(ids.remove(name(b"a")), Err(ENODEV));
+        assert!(!ids.contains(b"a"));
+    }
+
+    #[test]
+    fn only_registered_drivers_are_found_and_pinned() {
+        // The legacy design dereferences what it is given: skip.
+        if legacy() {
+            return;
+        }
+        let mut fake = DriverRaw::default();
+        let drv = &raw mut fake;
+        assert!(DriverPin::get(ptr::null()).is_none());
+        assert!(DriverPin::get(drv).is_none());
+        let st = Arc::pin_init(DriverState::new(drv), GFP_KERNEL).unwrap();
+        REGISTRY.lock().push(st.clone(), GFP_KERNEL).unwrap();
+        // Still registering: not found.
+        assert!(DriverPin::get(drv).is_none());
+        st.inner.lock().state = State::Registered;
+        let pin = DriverPin::get(drv);
+        assert!(pin.is_some());
+        assert_eq!(st.inner.lock().pins, 1);
+        drop(pin);
+        assert_eq!(st.inner.lock().pins, 0);
+        st.kill();
+        // No longer registered: not found.
+        assert!(DriverPin::get(drv).is_none());
+        REGISTRY.lock().retain(|s| !Arc::ptr_eq(s, &st));
+    }
+}

@@ -1,0 +1,104 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Failure paths, with every failure point injected in turn:
+# - driver registration, failed after each of its steps by drvsim's knob
+#   (/sys/kernel/debug/drvsim/fail_register_step), with new_id written
+#   before the failure wherever it exists;
+# - device creation (new_device), probe (bind), VF creation (sriov_numvfs)
+#   and new_id, failing their Nth allocation for N = 1, 2, ... until the
+#   operation no longer reaches an Nth (the kernel's systematic fault
+#   injection, /proc/thread-self/fail-nth): drvsim's own allocations
+#   through fail_function, then every slab allocation through failslab.
+# Each failure must reach the writer as ENOMEM and leave the bus holding
+# exactly the devices, drivers and bindings it held before; the kmemleak
+# scan at the end of the run covers what the failures freed.
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 21
+reset_bus
+S=$BUS/drivers/drvsim_sample
+K=/sys/kernel/debug/drvsim
+FS=/sys/kernel/debug/failslab
+
+# Devices, drivers, bindings, VF counts.
+snapshot() {
+	ls "$BUS/devices" "$BUS"/drivers/* /sys/devices/drvsim
+}
+
+# 1. Registration. drvsim_sample binds s0; o0 is of a type new_id adds.
+printf 's0' > "$BUS/new_device"
+printf 'o0 type=other' > "$BUS/new_device"
+rmmod drvsim_sample
+before=$(snapshot)
+echo 5000 > $K/fail_register_wait_ms
+for step in 1 2 3 4 5; do
+	echo $step > $K/fail_register_step
+	/drvsim/bin/load-module /drvsim/modules/drvsim_sample.ko > /tmp/load.out &
+	p=$!
+	w=none
+	if [ $step -ge 3 ]; then
+		wait_until 10 test -e "$S/new_id"
+		w=$(errno_of "$S/new_id" other)
+	fi
+	wait $p
+	echo 0 > $K/fail_register_step
+	expect_eq ENOMEM "$(cat /tmp/load.out)" "registration failing after step $step: the loader gets ENOMEM (new_id: $w)"
+	expect_eq "$before" "$(snapshot)" "after step $step's failure the bus is as it was"
+done
+echo 0 > $K/fail_register_wait_ms
+insmod /drvsim/modules/drvsim_sample.ko
+expect_eq "drvsim_sample none" "$(driver_of s0) $(driver_of o0)" \
+	"registration succeeds with the knob off, without the ids written meanwhile"
+reset_bus
+
+# fail_each DESC FILE VALUE UNDO_FILE UNDO_VALUE: one test case.
+fail_each() {
+	local desc=$1 r
+	shift
+	r=$(/drvsim/bin/fail-each "$@")
+	echo "$r" | while read -r l; do ktap_print_msg "$desc: $l"; done
+	# "points P failed F succeeded S bad B"
+	set -- $(echo "$r" | tail -1)
+	ok=no
+	[ "$1 $7 $8" = "points bad 0" ] && [ "$4" -gt 0 ] && ok=yes
+	expect_eq yes $ok "$desc: each of its $2 failure points: ENOMEM or no effect"
+}
+
+printf 'fp0' > "$BUS/new_device"
+printf 'fp0' > "$S/unbind"
+printf 'fv0 totalvfs=2' > "$BUS/new_device"
+N=$BUS/devices/fv0/sriov_numvfs
+
+# 2. drvsim's own allocations: fail_function makes the hook drvsim calls
+#    before each of them fail. Deterministic: failslab counts nothing
+#    (cache-filter with no cache selected), so fail-nth counts only the
+#    hook's calls.
+FF=/sys/kernel/debug/fail_function
+echo Y > $FS/cache-filter
+echo drvsim_should_fail_alloc > $FF/inject
+printf '%#lx' -12 > $FF/drvsim_should_fail_alloc/retval
+echo 0 > $FF/verbose
+fail_each "device creation, drvsim's allocations" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
+fail_each "probe, drvsim's allocation" "$S/bind" fp0 "$S/unbind" fp0
+fail_each "VF creation, drvsim's allocations" "$N" 2 "$N" 0
+fail_each "new_id, drvsim's allocation" "$FAULTY/new_id" unused "$FAULTY/remove_id" unused
+echo > $FF/inject
+echo N > $FS/cache-filter
+
+# 3. Every slab allocation, the driver core's included: failslab. Best
+#    effort: SLUB's per-CPU sheaves allocate on their own schedule, which
+#    shifts the count, so a run may miss an allocation or two.
+echo N > $FS/ignore-gfp-wait
+echo 0 > $FS/verbose
+echo 0 > $FS/probability
+fail_each "device creation, every slab allocation" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
+fail_each "probe, every slab allocation" "$S/bind" fp0 "$S/unbind" fp0
+fail_each "VF creation, every slab allocation" "$N" 1 "$N" 0
+echo Y > $FS/ignore-gfp-wait
+
+expect_eq "0 none fp0 fv0" "$(cat "$N") $(driver_of fp0) $(ls "$BUS/devices" | tr '\n' ' ' | sed 's/ $//')" \
+	"afterwards: no VF, fp0 unbound, nothing else"
+expect_errno 0 "$N" 2 "the PF enables VFs"
+expect_eq "drvsim_sample drvsim_sample" "$(driver_of fv0-vf0) $(driver_of fv0-vf1)" "the VFs bind"
+reset_bus
+ktap_finished

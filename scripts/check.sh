@@ -20,6 +20,34 @@ case_result() { # PASS|FAIL name [detail]
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
+# Positive controls (evaluated in step 2): each must make the scanner
+# report what it expects. They need one vCPU and (unless they say so) no
+# kmemleak pass, and spend much of their time waiting (for the hung-task
+# detector, for a blocked probe), so they run in the background while the
+# suite's guest runs, CONTROL_JOBS (default 2) at a time.
+# control_header FILE KEY: the value of a "# control-KEY: value" line.
+control_header() { sed -n "s/^# control-$2: //p" "$1"; }
+run_control() {
+	local c=$1 n
+	n=$(basename "$c" .sh)
+	DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
+		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
+		KMEMLEAK_SCAN=$(control_header "$c" kmemleak-scan | grep -x 1 || echo 0) \
+		QEMU_SMP=1 QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
+		"$S/vm.sh" run "$c" "control-$n" > /dev/null 2>&1 || true
+}
+controls=("$DRVSIM_ROOT"/tests/controls/*.sh)
+run_controls() {
+	local c
+	for c in "${controls[@]}"; do
+		while [ "$(jobs -pr | wc -l)" -ge "${CONTROL_JOBS:-2}" ]; do wait -n; done
+		run_control "$c" &
+	done
+	wait
+}
+run_controls &
+controls_pid=$!
+
 # 1. The suite, in one guest with every module loaded.
 # The suite runs with per-device lockdep classes, so that every test is
 # also a lockdep check of the device lock (see Documentation/testing.rst).
@@ -47,28 +75,8 @@ else
 	case_result FAIL "guest: log free of splats" "see $out/check.log"
 fi
 
-# 2. Positive controls: each must make the scanner report what it expects.
-# They need one vCPU and (unless they say so) no kmemleak pass, and spend
-# most of their time waiting (for the hung-task detector, for a blocked
-# probe), so they all run at once (CONTROL_JOBS at most). Every
-# control-expect line must match a finding.
-# control_header FILE KEY: the value of a "# control-KEY: value" line.
-control_header() { sed -n "s/^# control-$2: //p" "$1"; }
-run_control() {
-	local c=$1 n
-	n=$(basename "$c" .sh)
-	DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
-		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
-		KMEMLEAK_SCAN=$(control_header "$c" kmemleak-scan | grep -x 1 || echo 0) \
-		QEMU_SMP=1 QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
-		"$S/vm.sh" run "$c" "control-$n" > /dev/null 2>&1 || true
-}
-controls=("$DRVSIM_ROOT"/tests/controls/*.sh)
-for c in "${controls[@]}"; do
-	while [ "$(jobs -pr | wc -l)" -ge "${CONTROL_JOBS:-6}" ]; do wait -n; done
-	run_control "$c" &
-done
-wait
+# 2. The positive controls' findings.
+wait $controls_pid
 for c in "${controls[@]}"; do
 	n=$(basename "$c" .sh)
 	# scan-log.sh exits 1 when it finds splats, as it should here.

@@ -14,7 +14,7 @@
 # scan at the end of the run covers what the failures freed.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 21
+ktap_set_plan 20
 reset_bus
 S=$BUS/drivers/drvsim_sample
 K=/sys/kernel/debug/drvsim
@@ -93,7 +93,8 @@ echo 0 > $FS/verbose
 echo 0 > $FS/probability
 fail_each "device creation, every slab allocation" "$BUS/new_device" "fi0 regions=2" "$BUS/del_device" fi0
 fail_each "probe, every slab allocation" "$S/bind" fp0 "$S/unbind" fp0
-fail_each "VF creation, every slab allocation" "$N" 1 "$N" 0
+# VF creation's slab allocations are device creation's (device_add() of
+# each VF), swept above; drvsim's own VF allocations are swept in 2.
 echo Y > $FS/ignore-gfp-wait
 
 expect_eq "0 none fp0 fv0" "$(cat "$N") $(driver_of fp0) $(ls "$BUS/devices" | tr '\n' ' ' | sed 's/ $//')" \

@@ -6,9 +6,9 @@
 # hazards from the revocable thread: a descriptor shared by threads that
 # hammer it across unbind and close; unbind while a reader sleeps inside an
 # access; rmmod with files open. The suite's log scan shows that KASAN,
-# kmemleak and the hung-task detector stay silent; the positive controls
-# (tests/controls/kasan_kmemleak.sh, match_lock_hung_task.sh) turn the
-# broken designs on and show the splats.
+# kmemleak and the hung-task detector stay silent; the positive control
+# (tests/controls/memory_and_hung_task.sh) turns the
+# broken designs on and shows the splats.
 . /drvsim/lib/drvsim.sh
 R=/drvsim/bin/regfile
 SAMPLE=$BUS/drivers/drvsim_sample

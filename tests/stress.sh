@@ -7,7 +7,7 @@
 # deleted, leaving nothing behind. The suite's log scan covers lockdep,
 # KASAN, kmemleak and hung tasks.
 . /drvsim/lib/drvsim.sh
-SECS=${STRESS_SECS:-20}
+SECS=${STRESS_SECS:-12}
 ktap_print_header
 ktap_set_plan 5
 reset_bus

@@ -64,14 +64,14 @@ w1=$!
 /drvsim/bin/write-loop /tmp/stop "$C/unbind" r0 "$C/bind" r0 "$C/bind" r1 "$P/bind" f0 > /tmp/binder.out &
 w2=$!
 loads=0
-for i in $(seq 1 ${LIFETIME_LOOPS:-10}); do
+for i in $(seq 1 ${LIFETIME_LOOPS:-6}); do
 	insmod $M probe_ms=$((i % 3 * 20)) && loads=$((loads + 1))
 	sleep 0.$((RANDOM % 3))
 	rmmod drvsim_pair
 done
 touch /tmp/stop
 wait $w1 $w2
-expect_eq ${LIFETIME_LOOPS:-10} $loads "every insmod/rmmod of the loop succeeded"
+expect_eq ${LIFETIME_LOOPS:-6} $loads "every insmod/rmmod of the loop succeeded"
 ktap_print_msg "new_id/remove_id writes: $(cat /tmp/writer.out | tr '\n' ' ')"
 ktap_print_msg "bind/unbind writes: $(cat /tmp/binder.out | tr '\n' ' ')"
 hit() { grep -q '^0 ' /tmp/writer.out && grep -q '^0 ' /tmp/binder.out; }

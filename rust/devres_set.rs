@@ -195,11 +195,6 @@ impl DevresSet {
         let data = self.set.add(data)?;
         Ok(SetDevres { dev_addr: addr_of(dev), dev: self.dev.clone(), set: self.set.clone(), data })
     }
-
-    /// The set itself.
-    pub(crate) fn set(&self) -> &RevocableSet {
-        &self.set
-    }
 }
 
 /// One object of a [`DevresSet`], with the access API of `Devres<T>`.

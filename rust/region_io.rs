@@ -74,11 +74,6 @@ impl RegionIo {
         // SAFETY: `dev` is a live drvsim device (type invariant).
         to_result(unsafe { drvsim_region_write32(raw(&self.dev), self.index, offset, value) })
     }
-
-    /// The region's index.
-    pub(crate) fn index(&self) -> u32 {
-        self.index
-    }
 }
 
 impl RegionIo {

@@ -90,6 +90,15 @@ struct Shared {
     unbinding: AtomicBool,
 }
 
+/// `f(i)` for each of `n` regions.
+fn per_region<T>(n: u32, mut f: impl FnMut(u32) -> Result<T>) -> Result<KVec<T>> {
+    let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for i in 0..n {
+        v.push(f(i)?, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
 impl Shared {
     fn new(dev: &drvsim::Device<Bound>) -> Result<Self> {
         let n = dev.region_count();
@@ -97,22 +106,11 @@ impl Shared {
             Regions::Unrevoked(BarePtr(core::ptr::NonNull::from(dev.as_ref().as_ref()).cast()), n as usize)
         } else if module_parameters::resource_set.value() {
             let set = DevresSet::new(dev.as_ref())?;
-            let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-            for i in 0..n {
-                v.push(dev.request_region_in(&set, i)?, GFP_KERNEL)?;
-            }
-            Regions::Set(v)
+            Regions::Set(per_region(n, |i| dev.request_region_in(&set, i))?)
         } else {
-            let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-            for i in 0..n {
-                v.push(dev.request_region(i)?, GFP_KERNEL)?;
-            }
-            Regions::Devres(v)
+            Regions::Devres(per_region(n, |i| dev.request_region(i))?)
         };
-        let mut raw = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-        for i in 0..n {
-            raw.push(dev.unmanaged_region(i)?, GFP_KERNEL)?;
-        }
+        let raw = per_region(n, |i| dev.unmanaged_region(i))?;
         Ok(Self {
             regions,
             sleepable: KBox::pin_init(SrcuRevocable::new(Ok::<_, Error>(raw)), GFP_KERNEL)?,

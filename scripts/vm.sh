@@ -24,10 +24,17 @@ results=$DRVSIM_OUT/$name.results
 stage=$(mktemp -d "$DRVSIM_OUT/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
+# build_c SRC BIN [GCC FLAGS...]: build BIN from SRC unless it is newer;
+# atomically, since guests start concurrently.
+build_c() {
+	local src=$1 bin=$2
+	shift 2
+	[ "$bin" -nt "$src" ] || { gcc -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
+		die "building $src failed"
+}
 # Guest tools: static binaries built from tests/tools.
 for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
-	bin=$DRVSIM_OUT/$(basename "$c" .c)
-	[ "$bin" -nt "$c" ] || { gcc -static -O2 -Wall -o "$bin.$$" "$c" && mv -f "$bin.$$" "$bin"; } || die "building $c failed"
+	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)" -static
 done
 
 # The initramfs: busybox, the modules, the tests, the job.
@@ -91,10 +98,8 @@ cmdline="console=ttyS0 panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
 # it without ACPI timers and falls back to a 4 ms jiffies clock: tell it
 # the frequency (scripts/tsc-khz.c) for a nanosecond clock.
 if [[ $accel == *tcg* ]]; then
-	tsc=$DRVSIM_OUT/tsc-khz
-	[ "$tsc" -nt "$DRVSIM_ROOT/scripts/tsc-khz.c" ] ||
-		{ gcc -O2 -Wall -o "$tsc.$$" "$DRVSIM_ROOT/scripts/tsc-khz.c" && mv -f "$tsc.$$" "$tsc"; } || die "building tsc-khz failed"
-	cmdline+=" tsc_early_khz=$("$tsc") tsc=reliable"
+	build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"
+	cmdline+=" tsc_early_khz=$("$DRVSIM_OUT/tsc-khz") tsc=reliable"
 fi
 # qboot, not SeaBIOS: it lists every vCPU in its MP table, where SeaBIOS
 # under TCG lists only the boot CPU (and the guest has no ACPI to find the

@@ -13,6 +13,7 @@ use kernel::{
     bindings,
     error::{to_result, Result},
     ffi::{c_int, c_void},
+    types::Opaque,
 };
 
 extern "C" {
@@ -25,55 +26,63 @@ extern "C" {
 /// makes when it creates a device or VFs, probes, or adds a dynamic id:
 /// `Err` (the tests inject `ENOMEM`) when `fail_function` makes this
 /// allocation fail, see `Documentation/testing.rst`.
-pub(crate) fn should_fail_alloc() -> Result {
+pub fn should_fail_alloc() -> Result {
     // SAFETY: a C function without arguments or side effects.
     to_result(unsafe { drvsim_should_fail_alloc() })
 }
 
 /// Size of a device type name buffer, including the terminating NUL.
-pub(crate) const TYPE_LEN: usize = 32;
+pub const TYPE_LEN: usize = 32;
 
 /// One entry of a driver's id table: a device type and the driver's data
 /// index for it. The table ends with an entry whose `type_` is empty.
 #[repr(C)]
 #[derive(Clone, Copy)]
-pub(crate) struct DeviceIdRaw {
+pub struct DeviceIdRaw {
     /// NUL-terminated device type, as given by `new_device type=<type>`.
-    pub(crate) type_: [u8; TYPE_LEN],
+    pub type_: [u8; TYPE_LEN],
     /// Index into the driver's id info table.
-    pub(crate) driver_data: usize,
+    pub driver_data: usize,
 }
 
 /// Called by the bus to probe a matched device; returns 0 or a negative errno.
-pub(crate) type ProbeFn = unsafe extern "C" fn(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int;
+pub type ProbeFn = unsafe extern "C" fn(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int;
 /// Called by the bus when the device is unbound from the driver.
-pub(crate) type RemoveFn = unsafe extern "C" fn(dev: *mut bindings::device);
+pub type RemoveFn = unsafe extern "C" fn(dev: *mut bindings::device);
 /// Called with the device lock held to set the number of enabled VFs; returns
 /// the new count or a negative errno.
-pub(crate) type SriovConfigureFn = unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
+pub type SriovConfigureFn = unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
 
 /// A driver on the `drvsim` bus, as the bus sees it.
 ///
 /// The driver module owns the memory; `drvsim.ko` owns `bus_private`
 /// between `drvsim_driver_register()` and `drvsim_driver_unregister()`.
+///
+/// # Invariants
+///
+/// `id_table` is NULL or a table terminated by an entry with an empty
+/// type that lives as long as the `DriverRaw`. `id_table`, the callbacks
+/// and `companion` are set before the driver is registered and never
+/// change while it is; the driver core changes `driver` under its own
+/// locks, hence `Opaque`.
 #[repr(C)]
-pub(crate) struct DriverRaw {
+pub struct DriverRaw {
     /// The driver core's view; its `bus` is set by `drvsim_driver_register()`.
-    pub(crate) driver: bindings::device_driver,
+    pub driver: Opaque<bindings::device_driver>,
     /// The id table, terminated by an entry with an empty type.
-    pub(crate) id_table: *const DeviceIdRaw,
+    pub id_table: *const DeviceIdRaw,
     /// Probe callback, mandatory.
-    pub(crate) probe: Option<ProbeFn>,
+    pub probe: Option<ProbeFn>,
     /// Remove callback, optional.
-    pub(crate) remove: Option<RemoveFn>,
+    pub remove: Option<RemoveFn>,
     /// SR-IOV configure callback, optional.
-    pub(crate) sriov_configure: Option<SriovConfigureFn>,
+    pub sriov_configure: Option<SriovConfigureFn>,
     /// The bus's per-registration state; opaque to drivers.
-    pub(crate) bus_private: *mut c_void,
+    pub bus_private: AtomicPtr<c_void>,
     /// Where the driver whose id list this driver's `new_id` and
     /// `remove_id` feed is published (usb-serial's `usb_serial_driver`
     /// pointing at its `usb_driver`), or NULL: they feed this driver.
-    pub(crate) companion: *const DriverSlot,
+    pub companion: *const DriverSlot,
 }
 
 /// A published pointer to a driver, registered or not: set when its
@@ -82,13 +91,21 @@ pub(crate) struct DriverRaw {
 /// situation of the `get_driver()` thread, `shared/seeds/get-driver-lifetime.txt`).
 /// The bus only ever uses it through a lookup that checks the registration.
 #[repr(transparent)]
-pub(crate) struct DriverSlot(pub(crate) AtomicPtr<DriverRaw>);
+pub struct DriverSlot(pub AtomicPtr<DriverRaw>);
+
+impl DriverRaw {
+    /// The embedded `struct device_driver`.
+    pub fn as_raw(&self) -> *mut bindings::device_driver {
+        self.driver.get()
+    }
+}
 
 impl Default for DriverRaw {
     fn default() -> Self {
-        // SAFETY: every field is an integer, a raw pointer or an `Option` of a
-        // function pointer (or a C struct of those), for which all-zero is a
-        // valid value: 0, NULL, `None`.
+        // SAFETY: every field is an integer, a raw pointer, an atomic
+        // pointer or an `Option` of a function pointer (or a C struct of
+        // those), for which all-zero is a valid value: 0, NULL, `None`.
+        // INVARIANT: no id table.
         unsafe { core::mem::zeroed() }
     }
 }

@@ -1,26 +1,38 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! drvsim devices: creation, lookup, removal, and their sysfs attributes.
+//! The drvsim device object: its allocation and registration, its
+//! reference count, its state flags, a PF's SR-IOV state and its register
+//! regions. Adding and removing devices is `lifecycle.rs`'s.
 //!
 //! A device is a reference-counted `struct device` embedded in
 //! [`DrvsimDevice`]; its memory is freed only by `release`, when the last
 //! reference (sysfs, a driver, an open file, a lookup) is gone.
 
 use crate::{
-    bus, device_lock,
-    parse::{self, Name, NewDevice},
+    abi::DriverRaw,
+    device_lock::{self, DeviceLock, LockClass},
+    ids, names,
+    parse::{Name, NewDevice},
     regions::{self, Region},
-    rescan_remove,
-    sriov::{self, Sriov},
-    sysfs::{self, Static},
 };
 use core::{
-    ops::Deref,
-    pin::Pin,
     ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
 };
-use kernel::{bindings, error::to_result, ffi::c_char, prelude::*, types::Opaque};
+use kernel::{
+    bindings,
+    error::to_result,
+    new_mutex,
+    prelude::*,
+    sync::{
+        aref::{ARef, AlwaysRefCounted},
+        Mutex,
+    },
+    types::Opaque,
+};
+
+/// A counted reference to a [`DrvsimDevice`], dropped with `put_device()`.
+pub(crate) type DevRef = ARef<DrvsimDevice>;
 
 /// What a new device is: the parsed `new_device` line, or a VF of a PF.
 pub(crate) struct Spec {
@@ -38,7 +50,53 @@ pub(crate) struct Spec {
 
 impl From<&NewDevice> for Spec {
     fn from(req: &NewDevice) -> Self {
-        Spec { name: req.name, type_: req.type_, totalvfs: req.totalvfs, regions: req.regions, physfn: None }
+        Spec {
+            name: req.name,
+            type_: req.type_,
+            totalvfs: req.totalvfs,
+            regions: req.regions,
+            physfn: None,
+        }
+    }
+}
+
+/// A PF's SR-IOV state (unused on other devices); `sriov.rs` and
+/// `lifecycle.rs` change it under the rescan/remove lock.
+#[pin_data]
+pub(crate) struct Sriov {
+    /// The number of enabled VFs, 0 when SR-IOV is disabled.
+    pub(crate) num_vfs: AtomicU32,
+    /// Whether VFs may be probed (`sriov_drivers_autoprobe`).
+    pub(crate) autoprobe: AtomicBool,
+    /// The VFs. Changed under the rescan/remove lock; the mutex keeps the
+    /// list itself sound even on the legacy design's unlocked paths.
+    #[pin]
+    pub(crate) vfs: Mutex<KVec<DevRef>>,
+}
+
+impl Sriov {
+    /// SR-IOV disabled, autoprobe on.
+    fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            num_vfs: AtomicU32::new(0),
+            autoprobe: AtomicBool::new(true),
+            vfs <- new_mutex!(KVec::new()),
+        })
+    }
+
+    /// Calls `f` on every VF.
+    pub(crate) fn for_each_vf(&self, mut f: impl FnMut(&DrvsimDevice)) {
+        self.vfs.lock().iter().for_each(|vf| f(vf));
+    }
+
+    /// Whether VFs of this PF may be probed without a `driver_override`.
+    pub(crate) fn autoprobe(&self) -> bool {
+        self.autoprobe.load(Ordering::Acquire)
+    }
+
+    /// The number of enabled VFs.
+    pub(crate) fn num_vfs(&self) -> u32 {
+        self.num_vfs.load(Ordering::Acquire)
     }
 }
 
@@ -59,10 +117,8 @@ pub(crate) struct DrvsimDevice {
     pub(crate) type_: Name,
     /// Virtual functions this device may spawn (0: not a PF).
     pub(crate) totalvfs: u32,
-    /// Number of simulated register regions.
-    pub(crate) regions: u32,
     /// The simulated register regions (`regions.rs`).
-    pub(crate) region_mem: KVec<Region>,
+    pub(crate) regions: KVec<Region>,
     /// For a VF, its PF (a counted reference) and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
     /// For a PF, its SR-IOV state.
@@ -82,15 +138,37 @@ pub(crate) struct DrvsimDevice {
     /// The task running this device's probe, if any.
     probing: AtomicPtr<bindings::task_struct>,
     /// This device lock's own lockdep class, with `lockdep_device_class`.
-    lock_key: Opaque<bindings::lock_class_key>,
-    /// Whether `lock_key` is registered.
-    has_lock_key: bool,
+    #[pin]
+    lock_class: LockClass,
+}
+
+// SAFETY: a device may be released from any task: `release` only frees
+// memory and unregisters a lockdep key, which are not tied to a task.
+unsafe impl Send for DrvsimDevice {}
+// SAFETY: the driver core synchronises the embedded `struct device`
+// itself; every other field is immutable after creation, atomic, or
+// behind a mutex.
+unsafe impl Sync for DrvsimDevice {}
+
+// SAFETY: drvsim devices are always reference counted through their
+// embedded `struct device`, whose `release` frees them.
+unsafe impl AlwaysRefCounted for DrvsimDevice {
+    fn inc_ref(&self) {
+        // SAFETY: a shared reference means a non-zero refcount.
+        unsafe { bindings::get_device(self.as_raw()) };
+    }
+
+    unsafe fn dec_ref(obj: NonNull<Self>) {
+        // SAFETY: the caller gives up a reference it owns; the object is
+        // live until then.
+        unsafe { bindings::put_device(obj.as_ref().as_raw()) }
+    }
 }
 
 impl DrvsimDevice {
     /// Creates and registers (`device_add()`) a device that no driver can
     /// match yet; [`DrvsimDevice::attach`] probes it. The caller has
-    /// reserved the name (see `bus::add_device()`).
+    /// reserved the name (see `lifecycle::add_device()`).
     pub(crate) fn create(spec: Spec) -> Result<DevRef> {
         crate::abi::should_fail_alloc()?;
         let this = KBox::pin_init(
@@ -99,8 +177,7 @@ impl DrvsimDevice {
                 name: spec.name,
                 type_: spec.type_,
                 totalvfs: spec.totalvfs,
-                regions: spec.regions,
-                region_mem: alloc_regions(spec.regions)?,
+                regions: alloc_regions(spec.regions)?,
                 physfn: spec.physfn,
                 sriov <- Sriov::new(),
                 added: AtomicBool::new(false),
@@ -108,45 +185,99 @@ impl DrvsimDevice {
                 gone: AtomicBool::new(false),
                 matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
-                lock_key: Opaque::zeroed(),
-                has_lock_key: device_lock::per_device_class(),
+                lock_class <- LockClass::new(),
             }? Error),
             GFP_KERNEL,
         )?;
-        // SAFETY: the allocation stays pinned: only `release` frees it.
-        let this = KBox::into_raw(unsafe { Pin::into_inner_unchecked(this) });
-        // SAFETY: `this` was just allocated and is valid.
-        let dev = unsafe { (*this).dev.get() };
+        // SAFETY: the allocation stays pinned: only `release` frees it,
+        // and only after the reference `device_initialize()` takes below.
+        let this: &DrvsimDevice = unsafe { &*KBox::into_raw(Pin::into_inner_unchecked(this)) };
+        let dev = this.as_raw();
         // SAFETY: `dev` is zeroed, not yet initialised memory for a `struct
         // device`. From `device_initialize()` on, `put_device()` frees `this`
         // through `release`.
+        // INVARIANT: initialised, on the drvsim bus, released by `release`.
         unsafe {
             bindings::device_initialize(dev);
-            (*dev).bus = bus::BUS.get();
-            (*dev).parent = bus::root();
+            (*dev).bus = names::bus();
+            (*dev).parent = names::root();
             (*dev).release = Some(Self::release);
         }
-        // SAFETY: `this` is valid until `release`.
-        if unsafe { (*this).has_lock_key } {
-            // SAFETY: `dev` is initialised and unlocked; the key lives in the
-            // same allocation and `release` unregisters it before freeing.
-            unsafe { device_lock::register_class(dev, (*this).lock_key.get()) };
+        if device_lock::per_device_class() {
+            // SAFETY: `dev` is initialised and unlocked; the class lives in
+            // the same allocation and is dropped by `release`, after the
+            // last use of the lock.
+            unsafe { this.lock_class.assign(this.as_dev()) };
         }
         // SAFETY: `dev` is initialised; the format takes one C string, the
         // NUL-terminated name that `this` owns.
-        let r = to_result(unsafe {
-            bindings::dev_set_name(dev, c"%s".as_ptr().cast(), (*this).name.as_cstr().as_ptr())
-        })
+        let named = to_result(unsafe {
+            bindings::dev_set_name(dev, c"%s".as_ptr().cast(), this.name.as_cstr().as_ptr())
+        });
         // SAFETY: `dev` is initialised and named.
-        .and_then(|()| to_result(unsafe { bindings::device_add(dev) }));
+        let r = named.and_then(|()| to_result(unsafe { bindings::device_add(dev) }));
         if let Err(e) = r {
             // SAFETY: drops the reference from `device_initialize()`.
             unsafe { bindings::put_device(dev) };
             return Err(e);
         }
-        // SAFETY: `dev` is registered, and the reference from
-        // `device_initialize()` keeps it alive until `remove()`.
-        Ok(unsafe { DevRef::get(dev) })
+        // The reference from `device_initialize()` stays with the
+        // registration, until `lifecycle::remove_locked()`.
+        Ok(this.into())
+    }
+
+    unsafe extern "C" fn release(dev: *mut bindings::device) {
+        // SAFETY: by the type invariant `dev` is the `dev` field of a
+        // `DrvsimDevice`, so the container is in the same allocation.
+        let this = unsafe { kernel::container_of!(dev.cast::<Opaque<bindings::device>>(), DrvsimDevice, dev) };
+        // SAFETY: `this` came from `KBox::into_raw()` in `create()`, and
+        // this is the last reference to it.
+        drop(unsafe { KBox::from_raw(this) });
+    }
+
+    /// The `DrvsimDevice` that embeds `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be a device of the drvsim bus, alive for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(dev: *const bindings::device) -> &'a DrvsimDevice {
+        let dev = dev.cast::<Opaque<bindings::device>>();
+        // SAFETY: `dev` is the `dev` field of a `DrvsimDevice` alive for `'a`
+        // (safety requirement).
+        unsafe { &*kernel::container_of!(dev, DrvsimDevice, dev) }
+    }
+
+    /// The embedded `struct device`.
+    pub(crate) fn as_raw(&self) -> *mut bindings::device {
+        self.dev.get()
+    }
+
+    /// The embedded `struct device`, as the kernel's Rust type.
+    pub(crate) fn as_dev(&self) -> &kernel::device::Device {
+        // SAFETY: `dev` is an initialised device (type invariant) that lives
+        // as long as `self`.
+        unsafe { kernel::device::Device::from_raw(self.as_raw()) }
+    }
+
+    /// The device named `name` (any device for `None`) on the bus, after
+    /// `after` (from the start for `None`).
+    pub(crate) fn find_from(after: Option<&DrvsimDevice>, name: Option<&CStr>) -> Option<DevRef> {
+        let (data, m): (*const _, _) = match name {
+            Some(n) => (n.as_ptr().cast(), bindings::device_match_name as _),
+            None => (ptr::null(), bindings::device_match_any as _),
+        };
+        let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
+        // SAFETY: the bus is registered while devices exist; `start` is NULL
+        // or a device the caller holds; `data` is what `m` expects.
+        let dev = unsafe { bindings::bus_find_device(names::bus(), start, data, Some(m)) };
+        // SAFETY: every device on the bus is a drvsim device, and
+        // `bus_find_device()` took a reference for us.
+        NonNull::new(dev).map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
+    }
+
+    /// Looks up a device by name, or any device for `None`.
+    pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
+        Self::find_from(None, name)
     }
 
     /// Marks `device_add()` as done; called under the rescan/remove lock.
@@ -159,33 +290,19 @@ impl DrvsimDevice {
         self.added.load(Ordering::Acquire)
     }
 
-    /// Probes the device again if drivers may match it (`rescan`).
-    pub(crate) fn reprobe(&self) {
-        if self.is_matchable() {
-            // SAFETY: `self` is alive; see `attach()`.
-            let _ = unsafe { bindings::device_attach(self.as_raw()) };
-        }
-    }
-
-    /// Lets drivers match the device and probes it, as PCI's
-    /// `pci_bus_add_device()` does. Called with no bus lock held, so that a
-    /// probe that blocks holds only its own device lock.
-    pub(crate) fn attach(&self) {
-        self.matchable.store(true, Ordering::Release);
-        // SAFETY: `self` is alive; a device deleted meanwhile is refused by
-        // the driver core (it is dead) and by `match`. A failed probe leaves
-        // the device unbound, which is not an error of the caller's.
-        let _ = unsafe { bindings::device_attach(self.as_raw()) };
-    }
-
-    /// Whether drivers may match the device: added, not being removed.
-    pub(crate) fn is_matchable(&self) -> bool {
-        self.matchable.load(Ordering::Acquire) && !self.dead.load(Ordering::Acquire)
+    /// Marks the device as being removed: nothing matches it any more.
+    pub(crate) fn set_dead(&self) {
+        self.dead.store(true, Ordering::Release);
     }
 
     /// Whether removal of the device has started.
     pub(crate) fn is_removing(&self) -> bool {
         self.dead.load(Ordering::Acquire)
+    }
+
+    /// Whether drivers may match the device: added, not being removed.
+    pub(crate) fn is_matchable(&self) -> bool {
+        self.matchable.load(Ordering::Acquire) && !self.is_removing()
     }
 
     /// Whether the device is still there (not surprise-removed).
@@ -194,37 +311,40 @@ impl DrvsimDevice {
     }
 
     /// Marks the device, and its VFs, as surprise-removed.
-    fn set_gone(&self) {
+    pub(crate) fn set_gone(&self) {
         self.gone.store(true, Ordering::Release);
         // VFs have no VFs: no recursion, so no nesting of VF-list locks.
         self.sriov.for_each_vf(|vf| vf.gone.store(true, Ordering::Release));
     }
 
-    unsafe extern "C" fn release(dev: *mut bindings::device) {
-        // SAFETY: by the type invariant `dev` is embedded in a `DrvsimDevice`
-        // allocated as a `KBox`, and this is the last reference to it.
-        let this = unsafe { KBox::from_raw(Self::from_raw(dev).cast_mut()) };
-        if this.has_lock_key {
-            // SAFETY: registered in `create()`; nothing uses the lock now.
-            unsafe { device_lock::unregister_class(this.lock_key.get()) };
+    /// Lets drivers match the device and probes it, as PCI's
+    /// `pci_bus_add_device()` does. Called with no bus lock held, so that a
+    /// probe that blocks holds only its own device lock.
+    pub(crate) fn attach(&self) {
+        self.matchable.store(true, Ordering::Release);
+        self.probe_now();
+    }
+
+    /// Probes the device again if drivers may match it (`rescan`).
+    pub(crate) fn reprobe(&self) {
+        if self.is_matchable() {
+            self.probe_now();
         }
     }
 
-    /// The `DrvsimDevice` that embeds `dev`.
-    ///
-    /// # Safety
-    ///
-    /// `dev` must be a device of the drvsim bus.
-    pub(crate) unsafe fn from_raw(dev: *const bindings::device) -> *const DrvsimDevice {
-        let dev = dev.cast::<Opaque<bindings::device>>();
-        // SAFETY: per the safety requirement, `dev` is the `dev` field of a
-        // `DrvsimDevice`.
-        unsafe { kernel::container_of!(dev, DrvsimDevice, dev) }
+    fn probe_now(&self) {
+        // SAFETY: `self` is alive; a device deleted meanwhile is refused by
+        // the driver core (it is dead) and by `match`. A failed probe leaves
+        // the device unbound, which is not an error of the caller's.
+        let _ = unsafe { bindings::device_attach(self.as_raw()) };
     }
 
-    /// The embedded `struct device`.
-    pub(crate) fn as_raw(&self) -> *mut bindings::device {
-        self.dev.get()
+    /// Whether a driver is bound; a snapshot, unless the device lock is
+    /// held.
+    pub(crate) fn is_bound(&self) -> bool {
+        // SAFETY: `dev` is live; the driver core writes `driver` with
+        // `WRITE_ONCE()`, and this is the matching `READ_ONCE()`.
+        !unsafe { ptr::read_volatile(&raw const (*self.as_raw()).driver) }.is_null()
     }
 
     /// Records that `task` runs (or, with NULL, no longer runs) this
@@ -238,61 +358,35 @@ impl DrvsimDevice {
         self.probing.load(Ordering::Acquire) == task
     }
 
-    /// Removes the device from the bus; `ENOENT` if removal already started.
-    ///
-    /// The order is the one of the SR-IOV locking patch, and stricter: mark
-    /// the device dead so that nothing binds it again, release its driver
-    /// (device lock only; a PF driver disables SR-IOV there), remove any VFs
-    /// left, then delete the device. The rescan/remove lock is taken only
-    /// inside those steps, for the bookkeeping, never around a device lock.
-    /// With `legacy_rescan_remove=1` the plain lock is instead held across
-    /// all of it, from before the driver is released, as before the patch.
-    pub(crate) fn remove(&self) -> Result {
-        let _legacy = rescan_remove::legacy_lock();
-        self.remove_locked(false)
+    /// Region `index`: `EINVAL` if there is none, `ENXIO` once the device
+    /// was surprise-removed.
+    pub(crate) fn region(&self, index: u32) -> Result<&Region> {
+        if !self.is_present() {
+            return Err(ENXIO);
+        }
+        self.regions.get(index as usize).ok_or(EINVAL)
     }
 
-    /// A surprise removal (`hot_unplug`): as [`DrvsimDevice::remove`], but
-    /// the device and its VFs are gone before the driver is told.
-    pub(crate) fn remove_surprise(&self) -> Result {
-        let _legacy = rescan_remove::legacy_lock();
-        self.remove_locked(true)
+    /// Takes the device lock.
+    pub(crate) fn lock(&self) -> LockedDevice<'_> {
+        LockedDevice { dev: self, _lock: DeviceLock::new(self.as_dev()) }
     }
+}
 
-    /// [`DrvsimDevice::remove`] for callers that already hold what the
-    /// design requires (VF removal inside a PF's removal or `sriov_configure`).
-    pub(crate) fn remove_locked(&self, surprise: bool) -> Result {
-        {
-            let _rr = rescan_remove::lock();
-            // Until `device_add()` returned, or once someone else started
-            // removing it, the device is not ours to remove.
-            if !self.is_added() || self.is_removing() {
-                return Err(ENOENT);
-            }
-            // The name stays taken until `device_del()` has removed the
-            // sysfs directory, so that a new device of the same name gets
-            // `EEXIST`, not a clash in sysfs.
-            bus::reserve_name(self.name)?;
-            self.dead.store(true, Ordering::Release);
-        }
-        if surprise {
-            self.set_gone();
-        }
-        let dev = self.as_raw();
-        // SAFETY: `dev` is registered (added, and we are its only remover)
-        // and the caller's reference keeps it alive.
-        unsafe { bindings::device_release_driver(dev) };
-        sriov::remove_vfs(self);
-        if let Some((pf, index)) = &self.physfn {
-            sriov::unlink_vf(pf, *index, self);
-        }
-        // SAFETY: `dev` is registered; drop the reference taken by
-        // `device_initialize()` after deleting it.
-        unsafe { bindings::device_del(dev) };
-        bus::release_name(self.name);
-        // SAFETY: as above.
-        unsafe { bindings::put_device(dev) };
-        Ok(())
+/// A drvsim device whose lock is held.
+pub(crate) struct LockedDevice<'a> {
+    dev: &'a DrvsimDevice,
+    _lock: DeviceLock<'a>,
+}
+
+impl LockedDevice<'_> {
+    /// The driver bound to the device, stable while the lock is held.
+    pub(crate) fn driver(&self) -> Option<&DriverRaw> {
+        // SAFETY: the device lock is held, so `driver` does not change.
+        let drv = unsafe { (*self.dev.as_raw()).driver };
+        // SAFETY: the driver of a drvsim device is a drvsim driver, and it
+        // stays registered while it is bound and the device lock is held.
+        (!drv.is_null()).then(|| unsafe { ids::to_driver(drv) })
     }
 }
 
@@ -304,152 +398,3 @@ fn alloc_regions(n: u32) -> Result<KVec<Region>> {
     }
     regions::alloc(n)
 }
-
-/// A counted reference to a [`DrvsimDevice`], dropped with `put_device()`.
-///
-/// # Invariants
-///
-/// The pointer is a live drvsim device on which this object owns one
-/// reference.
-pub(crate) struct DevRef(NonNull<DrvsimDevice>);
-
-impl DevRef {
-    /// Takes over a reference on `dev` that the caller owns.
-    ///
-    /// # Safety
-    ///
-    /// `dev` must be a live drvsim device and the caller must own one
-    /// reference on it, which passes to the result.
-    pub(crate) unsafe fn adopt(dev: *mut bindings::device) -> Self {
-        // SAFETY: `dev` is a drvsim device, so `from_raw` is not NULL.
-        // INVARIANT: the caller's reference passes to us.
-        Self(unsafe { NonNull::new_unchecked(DrvsimDevice::from_raw(dev).cast_mut()) })
-    }
-
-    /// Takes a new reference on `dev`.
-    ///
-    /// # Safety
-    ///
-    /// `dev` must be a live drvsim device.
-    pub(crate) unsafe fn get(dev: *mut bindings::device) -> Self {
-        // SAFETY: `dev` is live per the safety requirement.
-        unsafe { bindings::get_device(dev) };
-        // SAFETY: we own the reference just taken.
-        unsafe { Self::adopt(dev) }
-    }
-
-    /// The first device after `after` (from the start for `None`) that is
-    /// named `name` (any device for `None`).
-    pub(crate) fn find_from(after: Option<&DevRef>, name: Option<&CStr>) -> Option<Self> {
-        let (data, m): (*const _, _) = match name {
-            Some(n) => (n.as_ptr().cast(), bindings::device_match_name as _),
-            None => (ptr::null(), bindings::device_match_any as _),
-        };
-        let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
-        // SAFETY: the bus is registered while this module is loaded; `start`
-        // is NULL or a device we hold; `data` is what `m` expects.
-        let dev = unsafe { bindings::bus_find_device(bus::BUS.get(), start, data, Some(m)) };
-        // SAFETY: every device on the bus is a drvsim device, and
-        // `bus_find_device()` took a reference for us.
-        NonNull::new(dev).map(|d| unsafe { Self::adopt(d.as_ptr()) })
-    }
-
-    /// Looks up a device by name, or any device for `None`.
-    pub(crate) fn find(name: Option<&CStr>) -> Option<Self> {
-        Self::find_from(None, name)
-    }
-}
-
-impl Clone for DevRef {
-    fn clone(&self) -> Self {
-        // SAFETY: we hold a reference, so the device is live.
-        unsafe { Self::get(self.as_raw()) }
-    }
-}
-
-impl Deref for DevRef {
-    type Target = DrvsimDevice;
-    fn deref(&self) -> &DrvsimDevice {
-        // SAFETY: by the type invariant the device is live.
-        unsafe { self.0.as_ref() }
-    }
-}
-
-impl Drop for DevRef {
-    fn drop(&mut self) {
-        // SAFETY: by the type invariant we own one reference.
-        unsafe { bindings::put_device(self.as_raw()) };
-    }
-}
-
-/// The drvsim device behind a sysfs callback's `dev`.
-///
-/// # Safety
-///
-/// `dev` must be the device a drvsim device attribute callback received.
-unsafe fn of<'a>(dev: *mut bindings::device) -> &'a DrvsimDevice {
-    // SAFETY: sysfs keeps the device alive during the callback.
-    unsafe { &*DrvsimDevice::from_raw(dev) }
-}
-
-unsafe extern "C" fn type_show(
-    dev: *mut bindings::device,
-    _attr: *mut bindings::device_attribute,
-    buf: *mut c_char,
-) -> isize {
-    // SAFETY: called by sysfs with a drvsim device and a page buffer.
-    unsafe { sysfs::emit(buf, &[of(dev).type_.as_bytes()]) }
-}
-
-unsafe extern "C" fn modalias_show(
-    dev: *mut bindings::device,
-    _attr: *mut bindings::device_attribute,
-    buf: *mut c_char,
-) -> isize {
-    // SAFETY: called by sysfs with a drvsim device and a page buffer.
-    unsafe { sysfs::emit(buf, &[b"drvsim:", of(dev).type_.as_bytes()]) }
-}
-
-/// `remove`: writing `1` removes the device, as PCI's `remove` does.
-unsafe extern "C" fn remove_store(
-    dev: *mut bindings::device,
-    attr: *mut bindings::device_attribute,
-    buf: *const c_char,
-    count: usize,
-) -> isize {
-    // SAFETY: sysfs passes the input it received.
-    if parse::chomp(unsafe { sysfs::input(buf, count) }) != b"1" {
-        return EINVAL.to_errno() as isize;
-    }
-    // Hold a reference: removing our own attribute ends sysfs's protection.
-    // SAFETY: sysfs keeps `dev` alive until we return or remove the file.
-    let this = unsafe { DevRef::get(dev) };
-    // Still inside `device_add()`: not removable yet.
-    if !this.is_added() {
-        return ENOENT.to_errno() as isize;
-    }
-    // SAFETY: `attr` is this very attribute of `dev`. It returns false when a
-    // concurrent writer removed it first; that one does the removal.
-    if !unsafe { bindings::device_remove_file_self(dev, attr) } {
-        return count as isize;
-    }
-    sysfs::store_result(this.remove().or_else(|e| if e == ENOENT { Ok(()) } else { Err(e) }), count)
-}
-
-static DEV_ATTR_TYPE: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"type", Some(type_show), None));
-static DEV_ATTR_MODALIAS: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"modalias", Some(modalias_show), None));
-static DEV_ATTR_REMOVE: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"remove", None, Some(remove_store)));
-
-static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
-    DEV_ATTR_TYPE.get().cast(),
-    DEV_ATTR_MODALIAS.get().cast(),
-    DEV_ATTR_REMOVE.get().cast(),
-    ptr::null_mut(),
-]);
-static DEV_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(DEV_ATTRS.get().cast()));
-/// The attribute groups of every drvsim device (`bus_type.dev_groups`).
-pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> =
-    Static::new([DEV_GROUP.get().cast_const(), sriov::PF_GROUP.get().cast_const(), ptr::null()]);

@@ -25,11 +25,12 @@
 //! is not in its own probe; a match nested in the device's own probe is
 //! the anti-pattern and does count.
 
-use crate::device::DrvsimDevice;
-use kernel::{bindings, task::Task};
+use core::sync::atomic::{AtomicBool, Ordering};
+use kernel::{bindings, device::Device, prelude::*, types::Opaque};
 
-// Only pointers cross; see the note on `improper_ctypes` in driver.rs.
-#[allow(improper_ctypes)]
+// Only pointers cross; bindgen's zero-sized `its_array` inside `struct
+// device` trips the lint although no such value is passed.
+#[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
     fn drvsim_device_lock_owned_by_current(dev: *mut bindings::device) -> bool;
     fn drvsim_device_lock(dev: *mut bindings::device);
@@ -38,6 +39,13 @@ extern "C" {
     fn drvsim_device_lockdep_unregister(key: *mut bindings::lock_class_key);
     fn drvsim_device_lockdep_acquire(dev: *mut bindings::device);
     fn drvsim_device_lockdep_release(dev: *mut bindings::device);
+}
+
+/// The `struct device` behind `dev`.
+fn raw(dev: &Device) -> *mut bindings::device {
+    // `kernel::device::Device` is a transparent wrapper of `struct device`
+    // in an `Opaque`, so the pointer may be used for writes.
+    core::ptr::from_ref(dev).cast_mut().cast()
 }
 
 /// Whether `match_takes_device_lock` is set.
@@ -50,90 +58,115 @@ pub(crate) fn per_device_class() -> bool {
     crate::module_parameters::lockdep_device_class.value()
 }
 
-/// Gives `dev`'s lock the lockdep class `key`.
+/// A lockdep class for one device's lock (`lockdep_device_class`), to be
+/// kept in the same allocation as the device.
 ///
-/// # Safety
+/// # Invariants
 ///
-/// `dev` must be initialised and unlocked, `key` must live inside the same
-/// allocation as `dev`, and [`unregister_class`] must be called before it
-/// is freed.
-pub(crate) unsafe fn register_class(dev: *mut bindings::device, key: *mut bindings::lock_class_key) {
-    // SAFETY: per the safety requirements.
-    unsafe { drvsim_device_lockdep_register(dev, key) }
+/// Once `registered` is set, `key` is registered with lockdep; it is
+/// unregistered on drop.
+#[pin_data(PinnedDrop)]
+pub(crate) struct LockClass {
+    #[pin]
+    key: Opaque<bindings::lock_class_key>,
+    registered: AtomicBool,
 }
 
-/// Forgets a class registered by [`register_class`].
-///
-/// # Safety
-///
-/// `key` must have been registered and no lock may use it any more.
-pub(crate) unsafe fn unregister_class(key: *mut bindings::lock_class_key) {
-    // SAFETY: per the safety requirements.
-    unsafe { drvsim_device_lockdep_unregister(key) }
+impl LockClass {
+    /// A class not given to any lock yet.
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self { key: Opaque::zeroed(), registered: AtomicBool::new(false) })
+    }
+
+    /// Registers this class and gives it to `dev`'s lock.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be initialised and unlocked, this must be its first
+    /// call, and `dev`'s lock must not be used after `self` is dropped.
+    pub(crate) unsafe fn assign(&self, dev: &Device) {
+        // SAFETY: `key` is pinned with `self`; `dev` is initialised and
+        // unlocked and stops using the key before it goes (safety
+        // requirements).
+        unsafe { drvsim_device_lockdep_register(raw(dev), self.key.get()) };
+        // INVARIANT: registered above.
+        self.registered.store(true, Ordering::Relaxed);
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for LockClass {
+    fn drop(self: Pin<&mut Self>) {
+        if self.registered.load(Ordering::Relaxed) {
+            // SAFETY: registered (type invariant), and by `assign()`'s
+            // safety requirement no lock uses it any more.
+            unsafe { drvsim_device_lockdep_unregister(self.key.get()) };
+        }
+    }
 }
 
 /// Holds a device's lock (`device_lock()`) until dropped.
-pub(crate) struct DeviceLock(*mut bindings::device);
+pub(crate) struct DeviceLock<'a>(&'a Device);
 
-impl DeviceLock {
-    /// Locks `dev`, which must stay alive until the guard is dropped.
-    pub(crate) fn new(dev: *mut bindings::device) -> Self {
-        // SAFETY: the caller passes a live, initialised device.
-        unsafe { drvsim_device_lock(dev) };
+impl<'a> DeviceLock<'a> {
+    /// Locks `dev`.
+    pub(crate) fn new(dev: &'a Device) -> Self {
+        // SAFETY: `dev` is a live, initialised device.
+        unsafe { drvsim_device_lock(raw(dev)) };
         Self(dev)
     }
 }
 
-impl Drop for DeviceLock {
+impl Drop for DeviceLock<'_> {
     fn drop(&mut self) {
         // SAFETY: locked in `new()`.
-        unsafe { drvsim_device_unlock(self.0) };
+        unsafe { drvsim_device_unlock(raw(self.0)) };
     }
 }
 
 /// What one match did to the device lock; undone on drop.
-pub(crate) enum MatchLock {
+pub(crate) enum MatchLock<'a> {
     /// Nothing: the default, or the caller already holds the lock.
     None,
     /// Took the lock (`match_takes_device_lock`).
     Locked {
         /// Held for its `Drop`, which unlocks.
-        _guard: DeviceLock,
+        _guard: DeviceLock<'a>,
     },
     /// Told lockdep it took the lock (`lockdep_device_class`).
-    Annotated(*mut bindings::device),
+    Annotated(&'a Device),
 }
 
-impl MatchLock {
-    /// Applies the configured design to a match of `dev`.
-    pub(crate) fn enter(dev: &DrvsimDevice) -> Self {
-        let raw = dev.as_raw();
+impl<'a> MatchLock<'a> {
+    /// Applies the configured design to a match of `dev`; `in_own_probe`
+    /// tells whether the current task is running `dev`'s probe.
+    pub(crate) fn enter(dev: &'a Device, in_own_probe: impl FnOnce() -> bool) -> Self {
         if !takes_lock() && !per_device_class() {
             return Self::None;
         }
-        // SAFETY: `raw` is a live, initialised device.
-        let held = unsafe { drvsim_device_lock_owned_by_current(raw) };
-        if held && !dev.in_probe_of(Task::current_raw()) {
+        // SAFETY: `dev` is a live, initialised device.
+        let held = unsafe { drvsim_device_lock_owned_by_current(raw(dev)) };
+        if held && !in_own_probe() {
             return Self::None;
         }
         if takes_lock() {
             // This may sleep forever: that is the point.
-            Self::Locked { _guard: DeviceLock::new(raw) }
+            Self::Locked { _guard: DeviceLock::new(dev) }
         } else {
-            // SAFETY: as above; only lockdep's bookkeeping changes.
-            unsafe { drvsim_device_lockdep_acquire(raw) };
-            Self::Annotated(raw)
+            // SAFETY: `dev` is live; only lockdep's bookkeeping changes.
+            unsafe { drvsim_device_lockdep_acquire(raw(dev)) };
+            Self::Annotated(dev)
         }
     }
 }
 
-impl Drop for MatchLock {
+impl Drop for MatchLock<'_> {
     fn drop(&mut self) {
         match self {
             // `DeviceLock` unlocks when dropped.
             Self::None | Self::Locked { .. } => {}
             // SAFETY: annotated in `enter()`.
-            Self::Annotated(dev) => unsafe { drvsim_device_lockdep_release(*dev) },
+            Self::Annotated(dev) => unsafe { drvsim_device_lockdep_release(raw(dev)) },
         }
     }
 }

@@ -42,7 +42,8 @@ trait Member: Send + Sync {
 
 impl<T: Send + Sync> Member for Revocable<T> {
     unsafe fn revoke_nosync(&self) -> bool {
-        // SAFETY: per the caller's guarantee.
+        // SAFETY: no reader is inside an access of `self` (this method's
+        // own safety requirement, the same as `revoke_nosync()`'s).
         unsafe { Revocable::revoke_nosync(self) }
     }
 }
@@ -57,7 +58,7 @@ impl<T: Send + Sync> Member for Revocable<T> {
 /// object that was in it was dropped after a grace period that began after
 /// the gate closed.
 #[pin_data]
-pub(crate) struct RevocableSet {
+pub struct RevocableSet {
     /// Open while the members may be accessed.
     #[pin]
     gate: Revocable<()>,
@@ -72,7 +73,7 @@ pub(crate) struct RevocableSet {
 
 impl RevocableSet {
     /// An empty, open set.
-    pub(crate) fn new() -> impl PinInit<Self, Error> {
+    pub fn new() -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
             gate <- Revocable::new(Ok::<(), Error>(())),
             members <- new_mutex!(KVec::new()),
@@ -81,7 +82,7 @@ impl RevocableSet {
     }
 
     /// Adds `data` to the set; `ENXIO` if the set was revoked already.
-    pub(crate) fn add<T: Send + Sync + 'static, E>(&self, data: impl PinInit<T, E>) -> Result<Arc<Revocable<T>>>
+    pub fn add<T: Send + Sync + 'static, E>(&self, data: impl PinInit<T, E>) -> Result<Arc<Revocable<T>>>
     where
         Error: From<E>,
     {
@@ -103,7 +104,8 @@ impl RevocableSet {
         let mut members = self.members.lock();
         let ptr = Arc::as_ptr(member).cast::<()>();
         members.retain(|m| Arc::as_ptr(m).cast::<()>() != ptr);
-        // SAFETY: per the caller's guarantee. Under the lock, so a concurrent
+        // SAFETY: no reader is inside an access of `member` (safety
+        // requirement). Under the lock, so a concurrent
         // `revoke_all()` has finished dropping it if it got there first.
         unsafe { member.revoke_nosync() };
     }
@@ -118,7 +120,7 @@ impl RevocableSet {
     /// Revokes every member with one grace period and drops their objects.
     /// Returns how many objects this call dropped; 0 if the set was revoked
     /// already.
-    pub(crate) fn revoke_all(&self) -> usize {
+    pub fn revoke_all(&self) -> usize {
         let mut members = self.members.lock();
         if members.is_empty() {
             // SAFETY: accesses go through members' handles, and a handle
@@ -139,12 +141,12 @@ impl RevocableSet {
     }
 
     /// The grace periods this set waited for.
-    pub(crate) fn grace_periods(&self) -> usize {
+    pub fn grace_periods(&self) -> usize {
         self.grace_periods.load(Ordering::Relaxed)
     }
 
     /// Whether the set was revoked.
-    pub(crate) fn is_revoked(&self) -> bool {
+    pub fn is_revoked(&self) -> bool {
         self.gate.try_access().is_none()
     }
 }
@@ -165,14 +167,14 @@ impl Drop for RevokeOnUnbind {
 
 /// The resources a device holds for its current binding, revoked together
 /// when the device is unbound: one grace period, however many there are.
-pub(crate) struct DevresSet {
+pub struct DevresSet {
     dev: ARef<Device>,
     set: Arc<RevocableSet>,
 }
 
 impl DevresSet {
     /// A set revoked when `dev` is unbound.
-    pub(crate) fn new(dev: &Device<Bound>) -> Result<Self> {
+    pub fn new(dev: &Device<Bound>) -> Result<Self> {
         let set = Arc::pin_init(RevocableSet::new(), GFP_KERNEL)?;
         devres::register(dev, RevokeOnUnbind(set.clone()), GFP_KERNEL)?;
         Ok(Self { dev: dev.into(), set })
@@ -181,7 +183,7 @@ impl DevresSet {
     /// Wraps `data` as a member of this set, as `Devres::new()` does for a
     /// single object: `EINVAL` if `dev` is not this set's device, `ENXIO`
     /// if the set was revoked already.
-    pub(crate) fn add<T: Send + Sync + 'static, E>(
+    pub fn add<T: Send + Sync + 'static, E>(
         &self,
         dev: &Device<Bound>,
         data: impl PinInit<T, E>,
@@ -198,7 +200,7 @@ impl DevresSet {
 }
 
 /// One object of a [`DevresSet`], with the access API of `Devres<T>`.
-pub(crate) struct SetDevres<T: Send + Sync + 'static> {
+pub struct SetDevres<T: Send + Sync + 'static> {
     /// `dev`'s address: `access()` compares it without going through the
     /// `ARef` (whose `Deref` is an out-of-line call into the kernel crate).
     dev_addr: usize,
@@ -211,7 +213,7 @@ impl<T: Send + Sync + 'static> SetDevres<T> {
     /// The object, without synchronisation: `dev` proves that the device is
     /// bound, so the set cannot be revoked while the reference lives.
     /// `EINVAL` if `dev` is not this object's device.
-    pub(crate) fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
+    pub fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
         if addr_of(dev) != self.dev_addr {
             return Err(EINVAL);
         }
@@ -223,19 +225,19 @@ impl<T: Send + Sync + 'static> SetDevres<T> {
 
     /// The object under an RCU read lock, or `None` once it was revoked.
     /// The guard must not be held across a sleep.
-    pub(crate) fn try_access(&self) -> Option<SetGuard<'_, T>> {
+    pub fn try_access(&self) -> Option<SetGuard<'_, T>> {
         let guard = rcu::read_lock();
         let data: *const T = self.set.access_with_guard(&self.data, &guard)?;
         Some(SetGuard { data, _rcu: guard, _p: PhantomData })
     }
 
     /// Runs `f` on the object under an RCU read lock; `None` once revoked.
-    pub(crate) fn try_access_with<R, F: FnOnce(&T) -> R>(&self, f: F) -> Option<R> {
+    pub fn try_access_with<R, F: FnOnce(&T) -> R>(&self, f: F) -> Option<R> {
         self.try_access().map(|g| f(&g))
     }
 
     /// The device this object belongs to.
-    pub(crate) fn device(&self) -> &Device {
+    pub fn device(&self) -> &Device {
         &self.dev
     }
 }
@@ -253,7 +255,7 @@ impl<T: Send + Sync + 'static> Drop for SetDevres<T> {
 ///
 /// `data` points to a member that was accessible when `_rcu` was taken; a
 /// revocation waits for `_rcu` to be released before dropping it.
-pub(crate) struct SetGuard<'a, T> {
+pub struct SetGuard<'a, T> {
     data: *const T,
     _rcu: rcu::Guard,
     _p: PhantomData<&'a T>,

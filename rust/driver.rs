@@ -7,19 +7,17 @@
 //! declare themselves with [`module_drvsim_driver!`]. Everything crosses
 //! into `drvsim.ko` through the C functions declared in `abi.rs`.
 
-#![allow(dead_code)]
-
 #[path = "abi.rs"]
-pub(crate) mod abi;
+pub mod abi;
 #[path = "devres_set.rs"]
-pub(crate) mod devres_set;
+pub mod devres_set;
 #[path = "region_io.rs"]
-pub(crate) mod region_io;
+pub mod region_io;
 #[path = "revocable_variants.rs"]
-pub(crate) mod revocable_variants;
+pub mod revocable_variants;
 
 use abi::{DeviceIdRaw, DriverRaw, TYPE_LEN};
-pub(crate) use abi::DriverSlot;
+pub use abi::DriverSlot;
 use core::{marker::PhantomData, pin::Pin, ptr::NonNull};
 use kernel::{
     bindings, device,
@@ -35,7 +33,7 @@ use kernel::{
 // The functions `drvsim.ko` exports (rust/exports.c).
 // Only pointers cross here; bindgen's zero-sized `its_array` inside
 // `struct device` trips the lint although no such value is passed.
-#[allow(improper_ctypes)]
+#[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
     /// Registers `drv` on the `drvsim` bus. `name` and `owner` must outlive
     /// the registration.
@@ -60,7 +58,7 @@ extern "C" {
 
 impl DriverSlot {
     /// An empty slot: no driver published yet.
-    pub(crate) const fn new() -> Self {
+    pub const fn new() -> Self {
         Self(core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()))
     }
 }
@@ -68,11 +66,11 @@ impl DriverSlot {
 /// A device type that a driver matches, with its id info.
 #[repr(transparent)]
 #[derive(Clone, Copy)]
-pub(crate) struct DeviceId(DeviceIdRaw);
+pub struct DeviceId(DeviceIdRaw);
 
 impl DeviceId {
     /// An id for devices of type `type_` (at most 31 bytes).
-    pub(crate) const fn new(type_: &'static CStr) -> Self {
+    pub const fn new(type_: &'static CStr) -> Self {
         let t = type_.to_bytes();
         assert!(t.len() < TYPE_LEN);
         let mut raw = DeviceIdRaw { type_: [0; TYPE_LEN], driver_data: 0 };
@@ -96,7 +94,7 @@ unsafe impl RawDeviceIdIndex for DeviceId {
 }
 
 /// A driver's id table.
-pub(crate) type IdTable<T> = &'static dyn kernel::device_id::IdTable<DeviceId, T>;
+pub type IdTable<T> = &'static dyn kernel::device_id::IdTable<DeviceId, T>;
 
 /// Declares a drvsim id table: `drvsim_device_table!(NAME, InfoType, [(DeviceId::new(c"t"), info), ...])`.
 macro_rules! drvsim_device_table {
@@ -112,7 +110,7 @@ pub(crate) use drvsim_device_table;
 
 /// A driver for drvsim devices.
 #[vtable]
-pub(crate) trait Driver {
+pub trait Driver {
     /// Per-id information, handed to [`Driver::probe`].
     type IdInfo: 'static;
 
@@ -168,18 +166,19 @@ pub(crate) trait Driver {
 /// The wrapped `struct device` is a live device of the drvsim bus, and
 /// `Ctx` holds for the scope of the reference (see [`device::DeviceContext`]).
 #[repr(transparent)]
-pub(crate) struct Device<Ctx: device::DeviceContext = device::Normal>(
+pub struct Device<Ctx: device::DeviceContext = device::Normal>(
     Opaque<bindings::device>,
     PhantomData<Ctx>,
 );
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
-    pub(crate) fn as_raw(&self) -> *mut bindings::device {
+    /// The `struct device`, for calls into C.
+    pub fn as_raw(&self) -> *mut bindings::device {
         self.0.get()
     }
 
     /// The device type, as given to `new_device`.
-    pub(crate) fn type_name(&self) -> &CStr {
+    pub fn type_name(&self) -> &CStr {
         // SAFETY: by the type invariant this is a drvsim device; its type is
         // a NUL-terminated string that lives as long as the device.
         unsafe { CStr::from_char_ptr(drvsim_device_type(self.as_raw()).cast()) }
@@ -189,13 +188,13 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// Whether the device is still there; false once it was surprise
     /// removed (`hot_unplug`), even while its driver still runs.
-    pub(crate) fn is_present(&self) -> bool {
+    pub fn is_present(&self) -> bool {
         // SAFETY: by the type invariant this is a live drvsim device.
         unsafe { drvsim_device_is_present(self.as_raw()) }
     }
 
     /// The number of enabled VFs (0 on a device that is not a PF).
-    pub(crate) fn sriov_num_vfs(&self) -> u32 {
+    pub fn sriov_num_vfs(&self) -> u32 {
         // SAFETY: by the type invariant this is a live drvsim device.
         unsafe { drvsim_sriov_num_vfs(self.as_raw()) as u32 }
     }
@@ -204,14 +203,14 @@ impl<Ctx: device::DeviceContext> Device<Ctx> {
 impl Device<device::Bound> {
     /// Enables `num_vfs` VFs (`pci_enable_sriov()`): `ENODEV` if this is not
     /// a PF, `EINVAL` for 0 or more than its total, `EBUSY` if enabled.
-    pub(crate) fn sriov_enable(&self, num_vfs: u32) -> Result {
+    pub fn sriov_enable(&self, num_vfs: u32) -> Result {
         let n = c_int::try_from(num_vfs).map_err(|_| EINVAL)?;
         // SAFETY: the device is bound (type state), to the calling driver.
         to_result(unsafe { drvsim_sriov_enable(self.as_raw(), n) })
     }
 
     /// Disables SR-IOV, removing every VF (`pci_disable_sriov()`).
-    pub(crate) fn sriov_disable(&self) {
+    pub fn sriov_disable(&self) {
         // SAFETY: the device is bound (type state), to the calling driver.
         unsafe { drvsim_sriov_disable(self.as_raw()) }
     }
@@ -251,7 +250,7 @@ unsafe impl Sync for Device {}
 unsafe impl Sync for Device<device::Bound> {}
 
 /// Registers a [`Driver`] with the bus through `kernel::driver::Registration`.
-pub(crate) struct Adapter<T: Driver>(T);
+pub struct Adapter<T: Driver>(T);
 
 // SAFETY: `DriverRaw` is `#[repr(C)]` and embeds the `struct device_driver`
 // at `DEVICE_DRIVER_OFFSET`; `DriverData` is what probe stores as drvdata.
@@ -269,7 +268,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         // pinned `Registration`; nothing else sees it yet.
         unsafe {
             (*drv).id_table = T::ID_TABLE.as_ptr();
-            (*drv).driver.groups = T::GROUPS;
+            (*(*drv).as_raw()).groups = T::GROUPS;
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
             (*drv).sriov_configure = if T::HAS_SRIOV_CONFIGURE { Some(Self::sriov_configure_callback) } else { None };
@@ -327,11 +326,11 @@ impl<T: Driver + 'static> Adapter<T> {
 }
 
 /// Declares a module holding one drvsim driver, as `module_auxiliary_driver!`.
-#[allow(unused_macros)]
+/// Exported at the crate root (`crate::module_drvsim_driver!`): not every
+/// driver crate uses it.
+#[macro_export]
 macro_rules! module_drvsim_driver {
     ($($f:tt)*) => {
         ::kernel::module_driver!(<T>, $crate::drvsim::Adapter<T>, { $($f)* });
     };
 }
-#[allow(unused_imports)]
-pub(crate) use module_drvsim_driver;

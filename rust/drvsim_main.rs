@@ -5,22 +5,37 @@
 
 use kernel::prelude::*;
 
-mod abi;
-mod bus;
-mod device;
-// Shared with the drivers (through rust/driver.rs); here for their KUnit suites.
-#[allow(dead_code)]
-mod devres_set;
-mod device_lock;
-mod parse;
+// The modules, bottom layer first; a module uses only modules of the
+// layers above it in this list (`Documentation/drvsim.rst`, "Files").
+// Bottom: ABI, parsing, sysfs tables, id tables, the register model.
+// The files that driver modules include too are `pub` in every includer,
+// so that what one of them leaves unused is interface, not dead code.
+pub mod abi;
+mod ids;
+pub mod parse;
 mod regions;
-mod registration;
+pub mod sysfs;
+// Locks.
+mod device_lock;
 mod rescan_remove;
-#[allow(dead_code)]
-mod revocable_variants;
-mod selftest;
+// The bus's namespace.
+mod names;
+// The device object.
+mod device;
+// Driver registrations; SR-IOV bookkeeping and attributes.
+mod registration;
 mod sriov;
-mod sysfs;
+// Adding and removing devices.
+mod lifecycle;
+// Top: the bus type, its attributes, the exports to driver modules.
+mod bus;
+mod bus_attrs;
+mod exports;
+// Outside the layers: positive controls, and the drivers' resource
+// wrappers (used through `rust/driver.rs`), here for their KUnit suites.
+pub mod devres_set;
+pub mod revocable_variants;
+mod selftest;
 
 module! {
     type: Drvsim,

@@ -5,21 +5,21 @@
 //! Pure functions over byte slices, so that KUnit can test every rule
 //! without touching the driver core.
 
-// Samples include this file for `Name` and use only part of it.
-#![cfg_attr(not(drvsim_bus), allow(dead_code))]
+// Samples include this file for `Name` and use only part of it: every
+// includer declares it `pub`.
 
 use kernel::prelude::*;
 
 /// Longest device or type name a user may give, without the NUL.
-pub(crate) const NAME_MAX: usize = 31;
+pub const NAME_MAX: usize = 31;
 /// Longest name drvsim makes itself (`<pf>-vf<i>`), without the NUL.
 const NAME_BUF_MAX: usize = NAME_MAX + 3 + 4;
 /// The suffix of a VF's name (before its index) and of its type.
-pub(crate) const VF_SUFFIX: &[u8] = b"-vf";
+pub const VF_SUFFIX: &[u8] = b"-vf";
 /// Most virtual functions a physical function may declare.
-pub(crate) const TOTALVFS_MAX: u32 = 1024;
+pub const TOTALVFS_MAX: u32 = 1024;
 /// Most simulated register regions a device may carry.
-pub(crate) const REGIONS_MAX: u32 = 256;
+pub const REGIONS_MAX: u32 = 256;
 
 /// A device or type name, NUL-padded.
 ///
@@ -28,7 +28,7 @@ pub(crate) const REGIONS_MAX: u32 = 256;
 /// `len` is in `1..=NAME_BUF_MAX`, `buf[..len]` holds only bytes accepted
 /// by [`Name::parse`], and `buf[len..]` is all NUL.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Name {
+pub struct Name {
     buf: [u8; NAME_BUF_MAX + 1],
     len: usize,
 }
@@ -36,7 +36,7 @@ pub(crate) struct Name {
 impl Name {
     /// Parses a device or type name: `[a-z0-9_.-]`, 1 to 31 bytes, and not
     /// `.` or `..` (they would be sysfs directory names).
-    pub(crate) fn parse(s: &[u8]) -> Result<Self> {
+    pub fn parse(s: &[u8]) -> Result<Self> {
         let ok = |c: &u8| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-');
         if s.is_empty() || s.len() > NAME_MAX || !s.iter().all(ok) || s == b"." || s == b".." {
             return Err(EINVAL);
@@ -49,7 +49,7 @@ impl Name {
 
     /// The name of virtual function `index` of the PF named `self`:
     /// `<pf>-vf<index>`.
-    pub(crate) fn vf_name(&self, index: u32) -> Self {
+    pub fn vf_name(&self, index: u32) -> Self {
         let mut out = *self;
         let mut digits = [0u8; 10];
         let suffix = Iterator::chain(VF_SUFFIX.iter(), decimal(index, &mut digits).iter());
@@ -64,7 +64,7 @@ impl Name {
     }
 
     /// The type of a PF's virtual functions: `<type>-vf`.
-    pub(crate) fn vf_type(&self) -> Result<Self> {
+    pub fn vf_type(&self) -> Result<Self> {
         let mut buf = [0u8; NAME_MAX + 1];
         let len = self.len + VF_SUFFIX.len();
         if len > NAME_MAX {
@@ -76,19 +76,19 @@ impl Name {
     }
 
     /// The name's bytes, without the NUL.
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 
     /// The name as a C string.
-    pub(crate) fn as_cstr(&self) -> &CStr {
+    pub fn as_cstr(&self) -> &CStr {
         // The type invariant guarantees a NUL at `len` and none before it.
         CStr::from_bytes_with_nul(&self.buf[..=self.len]).unwrap_or(c"")
     }
 }
 
 /// The decimal digits of `n`, most significant first, written into `buf`.
-pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+pub fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
     let mut start = buf.len();
     loop {
         start -= 1;
@@ -102,19 +102,19 @@ pub(crate) fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
 
 /// What a `new_device` write asks for.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct NewDevice {
+pub struct NewDevice {
     /// The device name, its directory under `/sys/bus/drvsim/devices`.
-    pub(crate) name: Name,
+    pub name: Name,
     /// The device type that drivers match on.
-    pub(crate) type_: Name,
+    pub type_: Name,
     /// Virtual functions the device can spawn; non-zero makes it a PF.
-    pub(crate) totalvfs: u32,
+    pub totalvfs: u32,
     /// Simulated register regions.
-    pub(crate) regions: u32,
+    pub regions: u32,
 }
 
 /// Strips one trailing newline, as `echo` adds.
-pub(crate) fn chomp(s: &[u8]) -> &[u8] {
+pub fn chomp(s: &[u8]) -> &[u8] {
     s.strip_suffix(b"\n").unwrap_or(s)
 }
 
@@ -130,7 +130,7 @@ impl NewDevice {
     /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`, fields
     /// separated by single or repeated spaces, one trailing newline allowed.
     /// Each option may appear once.
-    pub(crate) fn parse(line: &[u8]) -> Result<Self> {
+    pub fn parse(line: &[u8]) -> Result<Self> {
         let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
         let name = Name::parse(words.next().ok_or(EINVAL)?)?;
         let (mut type_, mut totalvfs, mut regions) = (None, None, None);

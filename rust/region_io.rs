@@ -31,7 +31,7 @@ use kernel::{
     sync::aref::ARef,
 };
 
-#[allow(improper_ctypes)]
+#[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
     fn drvsim_region_read32(dev: *const bindings::device, index: u32, offset: u32, value: *mut u32) -> c_int;
     fn drvsim_region_write32(dev: *const bindings::device, index: u32, offset: u32, value: u32) -> c_int;
@@ -44,7 +44,7 @@ extern "C" {
 /// # Invariants
 ///
 /// `dev` is a drvsim device with more than `index` regions.
-pub(crate) struct RegionIo {
+pub struct RegionIo {
     dev: ARef<device::Device>,
     index: u32,
 }
@@ -58,7 +58,7 @@ fn raw(dev: &device::Device) -> *const bindings::device {
 impl RegionIo {
     /// Reads the 32-bit register at `offset`: `EINVAL` for an unaligned or
     /// out-of-range offset, `ENXIO` once the device was surprise-removed.
-    pub(crate) fn read32(&self, offset: usize) -> Result<u32> {
+    pub fn read32(&self, offset: usize) -> Result<u32> {
         let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
         let mut value = 0;
         // SAFETY: `dev` is a live drvsim device (type invariant and the
@@ -69,7 +69,7 @@ impl RegionIo {
 
     /// Writes `value` to the register at `offset`: as `read32()`, and
     /// `EPERM` for a read-only register.
-    pub(crate) fn write32(&self, value: u32, offset: usize) -> Result {
+    pub fn write32(&self, value: u32, offset: usize) -> Result {
         let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
         // SAFETY: `dev` is a live drvsim device (type invariant).
         to_result(unsafe { drvsim_region_write32(raw(&self.dev), self.index, offset, value) })
@@ -85,7 +85,7 @@ impl RegionIo {
     /// # Safety
     ///
     /// `dev` must be a live drvsim device with more than `index` regions.
-    pub(crate) unsafe fn with_unreferenced<R>(
+    pub unsafe fn with_unreferenced<R>(
         dev: core::ptr::NonNull<device::Device>,
         index: u32,
         f: impl FnOnce(&RegionIo) -> R,
@@ -99,7 +99,7 @@ impl RegionIo {
 
 impl<Ctx: device::DeviceContext> Device<Ctx> {
     /// The number of register regions (`new_device ... regions=<n>`).
-    pub(crate) fn region_count(&self) -> u32 {
+    pub fn region_count(&self) -> u32 {
         // SAFETY: by the type invariant this is a live drvsim device.
         unsafe { drvsim_device_regions(self.as_raw()) }
     }
@@ -109,7 +109,7 @@ impl Device<device::Bound> {
     /// Region `index` without a wrapper, for a driver that wraps it in a
     /// revocable of its own and revokes that on unbind. `EINVAL` if there
     /// is no such region.
-    pub(crate) fn unmanaged_region(&self, index: u32) -> Result<RegionIo> {
+    pub fn unmanaged_region(&self, index: u32) -> Result<RegionIo> {
         if index >= self.region_count() {
             return Err(EINVAL);
         }
@@ -119,14 +119,14 @@ impl Device<device::Bound> {
 
     /// Region `index` as a kernel `Devres`, revoked on unbind with its own
     /// grace period. `EINVAL` if there is no such region.
-    pub(crate) fn request_region(&self, index: u32) -> Result<Devres<RegionIo>> {
+    pub fn request_region(&self, index: u32) -> Result<Devres<RegionIo>> {
         Devres::new::<Error>(self.as_ref(), Ok(self.unmanaged_region(index)?))
     }
 
     /// Region `index` as a member of `set`, revoked on unbind together
     /// with the rest of the set. `EINVAL` if there is no such region or
     /// `set` belongs to another device.
-    pub(crate) fn request_region_in(&self, set: &DevresSet, index: u32) -> Result<SetDevres<RegionIo>> {
+    pub fn request_region_in(&self, set: &DevresSet, index: u32) -> Result<SetDevres<RegionIo>> {
         set.add::<RegionIo, Error>(self.as_ref(), Ok(self.unmanaged_region(index)?))
     }
 }

@@ -30,7 +30,7 @@
 
 use crate::{
     abi::DriverRaw,
-    bus,
+    ids,
     parse::{self, Name},
     sysfs::{self, Static},
 };
@@ -131,9 +131,11 @@ pub(crate) struct DriverState {
 }
 
 // SAFETY: `drv` is only an identity and a way into the driver core, which
-// does its own locking; everything else is behind the mutex.
+// does its own locking; everything else is behind the mutex. So the state
+// may move to another task.
 unsafe impl Send for DriverState {}
-// SAFETY: as above.
+// SAFETY: shared references only read `drv`, which never changes, and
+// reach the rest through the mutex and the condition variable.
 unsafe impl Sync for DriverState {}
 
 impl DriverState {
@@ -149,14 +151,27 @@ impl DriverState {
     ///
     /// # Safety
     ///
-    /// `drv` must be registered, or inside a registration step: a driver
-    /// the driver core passed in, or whose `new_id`/`remove_id` is being
-    /// written.
-    unsafe fn of<'a>(drv: *const DriverRaw) -> ArcBorrow<'a, Self> {
+    /// `drv` must be registered, or inside a registration step, for `'a`: a
+    /// driver the driver core passed in, or whose `new_id`/`remove_id` is
+    /// being written.
+    unsafe fn of<'a>(drv: &DriverRaw) -> ArcBorrow<'a, Self> {
+        let st = drv.bus_private.load(Ordering::Acquire).cast::<Self>();
         // SAFETY: per the safety requirement, `bus_private` holds the
         // reference `register()` stored there, and keeps it until after
         // the driver core and our attributes are done with the driver.
-        unsafe { ArcBorrow::from_raw((*drv).bus_private.cast::<Self>()) }
+        unsafe { ArcBorrow::from_raw(st) }
+    }
+
+    /// The driver of this registration.
+    ///
+    /// # Safety
+    ///
+    /// The registration must not end while the result is borrowed (the
+    /// caller is inside a registration step, or holds a pin).
+    unsafe fn driver(&self) -> &DriverRaw {
+        // SAFETY: by the type invariant `drv` is valid while the
+        // registration lasts, which the caller guarantees.
+        unsafe { &*self.drv }
     }
 
     /// Pins the registration if it is registered.
@@ -190,7 +205,7 @@ impl DriverState {
     /// attaches then); `ENODEV` if it is dead.
     fn add_own_id(self: ArcBorrow<'_, Self>, type_: Name) -> Result<Option<DriverPin>> {
         // SAFETY: our caller is the driver's `new_id`, so it is alive.
-        let in_table = unsafe { bus::in_id_table(self.drv, type_.as_bytes()) };
+        let in_table = ids::in_id_table(unsafe { self.driver() }, type_.as_bytes());
         let mut inner = self.inner.lock();
         if legacy() {
             inner.ids.add(type_, in_table)?;
@@ -238,7 +253,8 @@ impl DriverPin {
     /// Looks up the driver at `drv` and pins it: `None` unless it is
     /// registered, that is for NULL, a driver never registered, one whose
     /// registration has not finished, and one being or already
-    /// unregistered. `drv` is compared, never dereferenced.
+    /// unregistered. `drv` is compared, never dereferenced (hence a raw
+    /// pointer: it may dangle).
     #[must_use = "a lookup that is not checked is get_driver()'s bug"]
     pub(crate) fn get(drv: *const DriverRaw) -> Option<Self> {
         if legacy() {
@@ -246,7 +262,7 @@ impl DriverPin {
             // seed's fix, which took a reference on whatever `drv` pointed
             // to. A driver that is not registered has no state: NULL
             // `bus_private`, and the lookup crashes, as usb-serial's did.
-            let st = unsafe { ArcBorrow::from_raw((*drv).bus_private.cast::<DriverState>()) };
+            let st = unsafe { ArcBorrow::from_raw((*drv).bus_private.load(Ordering::Acquire).cast::<DriverState>()) };
             return Some(Self { st: st.into(), counted: false });
         }
         let registry = REGISTRY.lock();
@@ -254,10 +270,17 @@ impl DriverPin {
         st.as_arc_borrow().pin()
     }
 
+    /// The pinned driver.
+    fn driver(&self) -> &DriverRaw {
+        // SAFETY: the driver is pinned, so registered (type invariant)
+        // while `self` is borrowed.
+        unsafe { self.st.driver() }
+    }
+
     /// Binds every device the pinned driver matches (`driver_attach()`).
     pub(crate) fn attach(&self) -> Result {
-        // SAFETY: the driver is pinned, so registered (type invariant).
-        to_result(unsafe { bindings::driver_attach(&raw const (*self.st.drv).driver) })
+        // SAFETY: the driver is pinned, so registered.
+        to_result(unsafe { bindings::driver_attach(self.driver().as_raw()) })
     }
 }
 
@@ -287,7 +310,7 @@ kernel::sync::global_lock! {
 /// # Safety
 ///
 /// `drv` must be a driver the driver core passed to match or probe.
-pub(crate) unsafe fn dyn_match(drv: *const DriverRaw, type_: &[u8]) -> Option<bool> {
+pub(crate) unsafe fn dyn_match(drv: &DriverRaw, type_: &[u8]) -> Option<bool> {
     // SAFETY: the driver core passes only drivers between `driver_register()`
     // and the return of `driver_unregister()`, inside the registration.
     let st = unsafe { DriverState::of(drv) };
@@ -351,16 +374,18 @@ impl DriverState {
     /// `self.drv` is being registered by [`register`], which runs the
     /// steps in order, once each.
     unsafe fn run(&self, step: Step) -> Result {
-        let drv = self.drv;
-        // SAFETY (all blocks): per the safety requirement `drv` is valid,
-        // pinned, and registered up to the previous step.
+        // SAFETY: per the safety requirement the registration is under way.
+        let drv = unsafe { self.driver() }.as_raw();
         match step {
             Step::State => Ok(()),
-            Step::DriverRegister => to_result(unsafe { bindings::driver_register(&raw mut (*drv).driver) }),
-            Step::NewId => to_result(unsafe { bindings::driver_create_file(&raw const (*drv).driver, DRV_ATTR_NEW_ID.get()) }),
-            Step::RemoveId => {
-                to_result(unsafe { bindings::driver_create_file(&raw const (*drv).driver, DRV_ATTR_REMOVE_ID.get()) })
-            }
+            // SAFETY: `drv` is valid, pinned and ready for the driver core.
+            Step::DriverRegister => to_result(unsafe { bindings::driver_register(drv) }),
+            // SAFETY: `drv` is registered with the driver core (previous
+            // step); the attribute is static.
+            Step::NewId => to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_NEW_ID.get()) }),
+            // SAFETY: `drv` is registered with the driver core (step
+            // `DriverRegister`); the attribute is static.
+            Step::RemoveId => to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_REMOVE_ID.get()) }),
             Step::Live => {
                 let written = {
                     let mut inner = self.inner.lock();
@@ -370,7 +395,8 @@ impl DriverState {
                 // The ids written while registering: their attach attempt.
                 // No pin needed: only our caller can end the registration.
                 if written {
-                    to_result(unsafe { bindings::driver_attach(&raw const (*drv).driver) })?;
+                    // SAFETY: `drv` is registered with the driver core.
+                    to_result(unsafe { bindings::driver_attach(drv) })?;
                 }
                 Ok(())
             }
@@ -383,15 +409,14 @@ impl DriverState {
 ///
 /// # Safety
 ///
-/// `drv` must be a valid `DriverRaw` ready for `driver_register()`,
-/// pinned until [`unregister`] (or until this fails), with NULL
-/// `bus_private`.
-pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
-    let st = Arc::pin_init(DriverState::new(drv), GFP_KERNEL)?;
+/// `drv` must be ready for `driver_register()`, stay valid and pinned
+/// until [`unregister`] (or until this fails), and have NULL `bus_private`.
+pub(crate) unsafe fn register(drv: &DriverRaw) -> Result {
+    let st = Arc::pin_init(DriverState::new(ptr::from_ref(drv).cast_mut()), GFP_KERNEL)?;
     REGISTRY.lock().push(st.clone(), GFP_KERNEL)?;
     // INVARIANT: `bus_private` holds a reference until `teardown()`.
-    // SAFETY: `drv` is valid and nothing else uses it yet.
-    unsafe { (*drv).bus_private = Arc::into_raw(st.clone()).cast_mut().cast::<c_void>() };
+    let own = Arc::into_raw(st.clone()).cast_mut().cast::<c_void>();
+    drv.bus_private.store(own, Ordering::Release);
     let mut done = None;
     for step in STEPS {
         // SAFETY: the steps run in order, once each, on a valid `drv`.
@@ -407,8 +432,9 @@ pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
                 // a registration that failed is never unregistered.
                 core::mem::forget(core::mem::replace(&mut st.inner.lock().ids, DynIds::new()));
             }
-            // SAFETY: the name is a C string that outlives the driver.
-            let name = unsafe { CStr::from_char_ptr((*drv).driver.name) };
+            // SAFETY: the name is a C string that outlives the driver, and
+            // the driver core no longer changes `driver`.
+            let name = unsafe { CStr::from_char_ptr((*drv.as_raw()).name) };
             let (name, step) = (name.to_str().unwrap_or("?"), done.map_or(0, |s| s as u32));
             pr_warn!("registering driver {name} failed after step {step} of 5: {e:?}\n");
             return Err(e);
@@ -424,8 +450,9 @@ pub(crate) unsafe fn register(drv: *mut DriverRaw) -> Result {
 /// # Safety
 ///
 /// `drv` must have been registered by [`register`] and not unregistered.
-pub(crate) unsafe fn unregister(drv: *mut DriverRaw) {
-    // SAFETY: per the safety requirement.
+pub(crate) unsafe fn unregister(drv: &DriverRaw) {
+    // SAFETY: `drv` is registered (safety requirement), so `bus_private`
+    // holds its state until `teardown()` below.
     let st: Arc<DriverState> = unsafe { DriverState::of(drv) }.into();
     // SAFETY: every step was done.
     unsafe { teardown(&st, Some(Step::Live)) };
@@ -439,83 +466,83 @@ pub(crate) unsafe fn unregister(drv: *mut DriverRaw) {
 /// down yet.
 unsafe fn teardown(st: &Arc<DriverState>, done: Option<Step>) {
     st.kill();
-    let drv = st.drv;
-    // SAFETY (all blocks): per the safety requirement, each step undone
-    // here was done; the attributes are removed before the driver (kernfs
-    // waits for writers still inside them).
+    // SAFETY: the driver stays valid until this returns (safety
+    // requirement of `register()`).
+    let drv = unsafe { st.driver() };
+    // The attributes go before the driver (kernfs waits for writers still
+    // inside them).
     if done >= Some(Step::RemoveId) {
-        unsafe { bindings::driver_remove_file(&raw const (*drv).driver, DRV_ATTR_REMOVE_ID.get()) };
+        // SAFETY: created by step `RemoveId`, which was done.
+        unsafe { bindings::driver_remove_file(drv.as_raw(), DRV_ATTR_REMOVE_ID.get()) };
     }
     if done >= Some(Step::NewId) {
-        unsafe { bindings::driver_remove_file(&raw const (*drv).driver, DRV_ATTR_NEW_ID.get()) };
+        // SAFETY: created by step `NewId`, which was done.
+        unsafe { bindings::driver_remove_file(drv.as_raw(), DRV_ATTR_NEW_ID.get()) };
     }
     if done >= Some(Step::DriverRegister) {
-        unsafe { bindings::driver_unregister(&raw mut (*drv).driver) };
+        // SAFETY: registered by step `DriverRegister`, which was done.
+        unsafe { bindings::driver_unregister(drv.as_raw()) };
     }
     REGISTRY.lock().retain(|s| !Arc::ptr_eq(s, st));
-    // SAFETY: the driver core and our attributes are done with `drv`, so
-    // nothing reads `bus_private` any more (but a legacy lookup, which is
-    // the bug). Its reference goes with it.
-    unsafe {
-        let own = core::mem::replace(&mut (*drv).bus_private, ptr::null_mut());
-        drop(Arc::from_raw(own.cast::<DriverState>()));
-    }
+    // The driver core and our attributes are done with `drv`, so nothing
+    // reads `bus_private` any more (but a legacy lookup, which is the bug).
+    let own = drv.bus_private.swap(ptr::null_mut(), Ordering::AcqRel);
+    // SAFETY: `own` is the reference `register()` stored there.
+    drop(unsafe { Arc::from_raw(own.cast::<DriverState>()) });
 }
 
-/// The driver a `new_id`/`remove_id` write acts on: the companion the
-/// driver names, pinned, or `None` for the driver itself.
-///
-/// # Safety
-///
-/// `ddrv` must be the driver whose attribute is being written.
-unsafe fn target(ddrv: *mut bindings::device_driver) -> Result<Option<DriverPin>> {
-    // SAFETY: per the safety requirement, a live drvsim driver.
-    let slot = unsafe { (*bus::to_driver(ddrv)).companion };
-    if slot.is_null() {
+/// The driver a `new_id`/`remove_id` write of `drv`'s acts on: the
+/// companion `drv` names, pinned, or `None` for `drv` itself.
+fn target(drv: &DriverRaw) -> Result<Option<DriverPin>> {
+    if drv.companion.is_null() {
         return Ok(None);
     }
-    // SAFETY: the slot is a static of the module that registered `ddrv`.
-    let companion = unsafe { (*slot).0.load(Ordering::Acquire) };
+    // SAFETY: the slot is a static of the module that registered `drv`,
+    // which is loaded while one of `drv`'s attributes is written.
+    let companion = unsafe { (*drv.companion).0.load(Ordering::Acquire) };
     // The companion may not be registered yet (usb-serial's crash), or
     // any more: the lookup checks, and pins it.
     DriverPin::get(companion).map(Some).ok_or(ENODEV)
 }
 
-/// `new_id`: `<type>`; adds a dynamic id to the driver (or its companion)
-/// and binds the unbound devices it now matches.
-unsafe extern "C" fn new_id_store(ddrv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
-    let r = (|| {
-        // SAFETY: sysfs passes the input it received.
-        let type_ = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))?;
-        // SAFETY: `ddrv` is the driver whose attribute this is.
-        let pin = match unsafe { target(ddrv) }? {
-            Some(pin) => {
-                // SAFETY: pinned, so registered.
-                let in_table = unsafe { bus::in_id_table(pin.st.drv, type_.as_bytes()) };
-                pin.st.inner.lock().ids.add(type_, in_table)?;
-                Some(pin)
-            }
-            // SAFETY: the attribute exists, so the registration does.
-            None => unsafe { DriverState::of(bus::to_driver(ddrv)) }.add_own_id(type_)?,
-        };
-        pin.map_or(Ok(()), |p| p.attach())
-    })();
-    sysfs::store_result(r, count)
+/// `new_id`: `<type>`; adds a dynamic id to `drv` (or its companion) and
+/// binds the unbound devices it now matches.
+fn new_id(drv: &DriverRaw, input: &[u8]) -> Result {
+    let type_ = Name::parse(parse::chomp(input))?;
+    let pin = match target(drv)? {
+        Some(pin) => {
+            let in_table = ids::in_id_table(pin.driver(), type_.as_bytes());
+            pin.st.inner.lock().ids.add(type_, in_table)?;
+            Some(pin)
+        }
+        // SAFETY: `drv`'s attribute is being written, so its registration
+        // lasts until we return.
+        None => unsafe { DriverState::of(drv) }.add_own_id(type_)?,
+    };
+    pin.map_or(Ok(()), |p| p.attach())
 }
 
 /// `remove_id`: `<type>`; removes a dynamic id; bound devices stay bound.
-unsafe extern "C" fn remove_id_store(ddrv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
-    let r = (|| {
-        // SAFETY: sysfs passes the input it received.
-        let type_ = Name::parse(parse::chomp(unsafe { sysfs::input(buf, count) }))?;
-        // SAFETY: `ddrv` is the driver whose attribute this is.
-        match unsafe { target(ddrv) }? {
-            Some(pin) => pin.st.remove_id(type_),
-            // SAFETY: the attribute exists, so the registration does.
-            None => unsafe { DriverState::of(bus::to_driver(ddrv)) }.remove_id(type_),
-        }
-    })();
-    sysfs::store_result(r, count)
+fn remove_id(drv: &DriverRaw, input: &[u8]) -> Result {
+    let type_ = Name::parse(parse::chomp(input))?;
+    match target(drv)? {
+        Some(pin) => pin.st.remove_id(type_),
+        // SAFETY: as in `new_id()`.
+        None => unsafe { DriverState::of(drv) }.remove_id(type_),
+    }
+}
+
+unsafe extern "C" fn new_id_store(drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs calls this for a drvsim driver whose attribute exists,
+    // so it is registered during the call; it passes the input it received.
+    let (drv, input) = unsafe { (ids::to_driver(drv), sysfs::input(buf, count)) };
+    sysfs::store_result(new_id(drv, input), count)
+}
+
+unsafe extern "C" fn remove_id_store(drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: as in `new_id_store()`.
+    let (drv, input) = unsafe { (ids::to_driver(drv), sysfs::input(buf, count)) };
+    sysfs::store_result(remove_id(drv, input), count)
 }
 
 /// Sets up the registry and the fault-injection knobs; from module init.

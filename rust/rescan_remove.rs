@@ -66,7 +66,8 @@ impl RescanRemove {
     ///
     /// Must be called once, before any other method.
     pub(crate) unsafe fn init(&'static self) {
-        // SAFETY: per the safety requirement.
+        // SAFETY: called once, before any method can lock the mutex
+        // (safety requirement).
         unsafe { RESCAN_REMOVE_MUTEX.init() };
     }
 

@@ -28,7 +28,7 @@ use kernel::{
 
 /// The reader side of a sleepable revocable: a lock that readers hold,
 /// and a way to wait until none does.
-pub(crate) trait ReadSide: Send + Sync + Sized {
+pub trait ReadSide: Send + Sync + Sized {
     /// What a reader holds.
     type Lock<'a>
     where
@@ -68,7 +68,7 @@ impl ReadSide for Srcu {
 ///
 /// `inner` was initialised by `__init_rwsem()` and is pinned.
 #[pin_data]
-pub(crate) struct RwSem {
+pub struct RwSem {
     #[pin]
     inner: Opaque<bindings::rw_semaphore>,
 }
@@ -76,7 +76,8 @@ pub(crate) struct RwSem {
 // SAFETY: an rwsem is meant to be used from any task; all its operations
 // go through the kernel's synchronised C API.
 unsafe impl Send for RwSem {}
-// SAFETY: as for `Send`.
+// SAFETY: shared references only reach the rwsem through the kernel's
+// synchronised C API, which is what an rwsem is for.
 unsafe impl Sync for RwSem {}
 
 impl ReadSide for RwSem {
@@ -107,7 +108,7 @@ impl ReadSide for RwSem {
 }
 
 /// Holds an rwsem for reading.
-pub(crate) struct ReadLock<'a>(&'a RwSem);
+pub struct ReadLock<'a>(&'a RwSem);
 
 impl Drop for ReadLock<'_> {
     fn drop(&mut self) {
@@ -123,7 +124,7 @@ impl Drop for ReadLock<'_> {
 /// While `available` is true the object in `data` is live; it is dropped
 /// only after `available` turned false and `S` saw every reader leave.
 #[pin_data]
-pub(crate) struct SleepableRevocable<T, S: ReadSide> {
+pub struct SleepableRevocable<T, S: ReadSide> {
     #[pin]
     side: S,
     available: AtomicBool,
@@ -132,13 +133,13 @@ pub(crate) struct SleepableRevocable<T, S: ReadSide> {
 }
 
 /// A revocable object whose readers hold an SRCU read lock.
-pub(crate) type SrcuRevocable<T> = SleepableRevocable<T, Srcu>;
+pub type SrcuRevocable<T> = SleepableRevocable<T, Srcu>;
 /// A revocable object whose readers hold an rwsem for reading.
-pub(crate) type RwsemRevocable<T> = SleepableRevocable<T, RwSem>;
+pub type RwsemRevocable<T> = SleepableRevocable<T, RwSem>;
 
 impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
     /// Wraps `data`.
-    pub(crate) fn new<E>(data: impl PinInit<T, E>) -> impl PinInit<Self, Error>
+    pub fn new<E>(data: impl PinInit<T, E>) -> impl PinInit<Self, Error>
     where
         Error: From<E>,
     {
@@ -151,7 +152,7 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
 
     /// The object, holding the read side, or `None` once revoked. The
     /// holder may sleep.
-    pub(crate) fn try_access(&self) -> Option<SleepableGuard<'_, T, S::Lock<'_>>> {
+    pub fn try_access(&self) -> Option<SleepableGuard<'_, T, S::Lock<'_>>> {
         let lock = self.side.read_lock();
         if !self.available.load(Ordering::Acquire) {
             return None;
@@ -163,13 +164,13 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
     }
 
     /// Whether a revocation has begun.
-    pub(crate) fn is_revoked(&self) -> bool {
+    pub fn is_revoked(&self) -> bool {
         !self.available.load(Ordering::Acquire)
     }
 
     /// Revokes access, waits for the readers inside and drops the object.
     /// Returns whether this call revoked it.
-    pub(crate) fn revoke(&self) -> bool {
+    pub fn revoke(&self) -> bool {
         let mut revoked = false;
         self.side.close_and_wait(|| revoked = self.available.swap(false, Ordering::AcqRel));
         // SAFETY: `available` is false and every reader that saw it true
@@ -179,7 +180,7 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
 }
 
 /// Access to the object of a sleepable revocable, holding `L`.
-pub(crate) struct SleepableGuard<'a, T, L> {
+pub struct SleepableGuard<'a, T, L> {
     data: &'a T,
     _lock: L,
 }

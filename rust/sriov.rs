@@ -12,57 +12,17 @@
 //! `Documentation/drvsim.rst`.
 
 use crate::{
-    bus,
-    device::{DevRef, DrvsimDevice, Spec},
-    device_lock, parse, rescan_remove,
-    sysfs::{self, Static},
+    device::{DevRef, DrvsimDevice},
+    parse, rescan_remove,
+    sysfs::{self, ShowBuf, Static},
 };
-use core::{
-    ptr,
-    sync::atomic::{AtomicBool, AtomicU32, Ordering},
-};
+use core::{ptr, sync::atomic::Ordering};
 use kernel::{
     bindings,
     error::to_result,
     ffi::{c_char, c_int},
-    new_mutex,
     prelude::*,
-    sync::Mutex,
 };
-
-/// A PF's SR-IOV state (unused on other devices).
-#[pin_data]
-pub(crate) struct Sriov {
-    /// The number of enabled VFs, 0 when SR-IOV is disabled.
-    num_vfs: AtomicU32,
-    /// Whether VFs may be probed (`sriov_drivers_autoprobe`).
-    autoprobe: AtomicBool,
-    /// The VFs. Changed under the rescan/remove lock; the mutex keeps the
-    /// list itself sound even on the legacy design's unlocked paths.
-    #[pin]
-    vfs: Mutex<KVec<DevRef>>,
-}
-
-impl Sriov {
-    /// SR-IOV disabled, autoprobe on.
-    pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self {
-            num_vfs: AtomicU32::new(0),
-            autoprobe: AtomicBool::new(true),
-            vfs <- new_mutex!(KVec::new()),
-        })
-    }
-
-    /// Calls `f` on every VF.
-    pub(crate) fn for_each_vf(&self, mut f: impl FnMut(&DrvsimDevice)) {
-        self.vfs.lock().iter().for_each(|vf| f(vf));
-    }
-
-    /// Whether VFs of this PF may be probed without a `driver_override`.
-    pub(crate) fn autoprobe(&self) -> bool {
-        self.autoprobe.load(Ordering::Acquire)
-    }
-}
 
 /// `virtfn<index>`, the name of a PF's link to a VF, NUL-terminated on the
 /// stack: removing a link, in a failure's rollback too, needs no memory.
@@ -122,7 +82,7 @@ pub(crate) fn unlink_vf(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
 
 /// Takes all VFs off `pf`'s list, removes their links and sets the count
 /// to 0; the caller removes the VFs.
-fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
+pub(crate) fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
     let _rr = rescan_remove::lock();
     pf.sriov.num_vfs.store(0, Ordering::Release);
     let vfs = core::mem::take(&mut *pf.sriov.vfs.lock());
@@ -134,94 +94,24 @@ fn detach_vfs(pf: &DrvsimDevice) -> KVec<DevRef> {
     vfs
 }
 
-/// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
-/// disable, for the PF's driver and for the PF's own removal.
-pub(crate) fn remove_vfs(pf: &DrvsimDevice) {
-    for vf in detach_vfs(pf).iter().rev() {
-        let _ = vf.remove_locked(false);
+/// Lists `vf` as VF `index` of `pf` and links them, unless `vf` is
+/// already being removed (then its remover has nothing to unlink): its
+/// remover unlinks under the same lock after marking it dead, so no link
+/// can outlive it. On failure nothing is listed or linked.
+pub(crate) fn publish_vf(pf: &DrvsimDevice, vf: &DevRef, index: u32) -> Result {
+    let _rr = rescan_remove::lock();
+    if vf.is_removing() {
+        return Ok(());
     }
-}
-
-/// Enables `n` VFs on `pf`; the PF's driver calls it, usually from
-/// `sriov_configure` with the PF's device lock held.
-pub(crate) fn enable(pf: &DrvsimDevice, n: u32) -> Result {
-    if pf.totalvfs == 0 {
-        return Err(ENODEV);
-    }
-    if n == 0 || n > pf.totalvfs {
-        return Err(EINVAL);
-    }
-    let vf_type = pf.type_.vf_type()?;
-    {
-        let _rr = rescan_remove::lock();
-        if pf.sriov.num_vfs.load(Ordering::Acquire) != 0 {
-            return Err(EBUSY);
-        }
-        pf.sriov.num_vfs.store(n, Ordering::Release);
-    }
-    // Room for every VF up front: a VF that is added but cannot be listed
-    // would be out of reach of `remove_vfs()`.
-    let reserved = crate::abi::should_fail_alloc()
-        .and_then(|()| pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL).map_err(Error::from));
-    if let Err(e) = reserved {
-        pf.sriov.num_vfs.store(0, Ordering::Release);
-        return Err(e);
-    }
-    // SAFETY: `pf` is alive for the duration of this call.
-    let pf_ref = unsafe { DevRef::get(pf.as_raw()) };
-    for i in 0..n {
-        let spec = Spec {
-            name: pf.name.vf_name(i),
-            type_: vf_type,
-            totalvfs: 0,
-            regions: pf.regions,
-            physfn: Some((pf_ref.clone(), i)),
-        };
-        let vf = match bus::add_device(spec) {
-            Ok(vf) => vf,
-            Err(e) => {
-                remove_vfs(pf);
-                return Err(e);
-            }
-        };
-        // Links and list entry go in under the lock, and only while the VF
-        // is not being removed: its remover unlinks under the same lock
-        // after marking it dead, so no link can outlive it.
-        let published = {
-            let _rr = rescan_remove::lock();
-            if vf.is_removing() {
-                Ok(())
-            } else {
-                link(pf, &vf, i).and_then(|()| {
-                    pf.sriov.vfs.lock().push(vf.clone(), GFP_KERNEL).map_err(|e| {
-                        unlink(pf, i, &vf);
-                        Error::from(e)
-                    })
-                })
-            }
-        };
-        if let Err(e) = published {
-            // Device locks are taken outside the rescan/remove lock.
-            let _ = vf.remove_locked(false);
-            remove_vfs(pf);
-            return Err(e);
-        }
-    }
-    // Probe outside the rescan/remove lock; `match` applies autoprobe.
-    let vfs = match listed_vfs(pf) {
-        Ok(vfs) => vfs,
-        // Fails completely or not at all (found by failslab's fail-nth).
-        Err(e) => {
-            remove_vfs(pf);
-            return Err(e);
-        }
-    };
-    vfs.iter().for_each(|vf| vf.attach());
-    Ok(())
+    link(pf, vf, index)?;
+    pf.sriov.vfs.lock().push(vf.clone(), GFP_KERNEL).map_err(|e| {
+        unlink(pf, index, vf);
+        Error::from(e)
+    })
 }
 
 /// A copy of `pf`'s VF list, to walk without holding its lock.
-fn listed_vfs(pf: &DrvsimDevice) -> Result<KVec<DevRef>> {
+pub(crate) fn listed_vfs(pf: &DrvsimDevice) -> Result<KVec<DevRef>> {
     crate::abi::should_fail_alloc()?;
     let list = pf.sriov.vfs.lock();
     let mut v = KVec::with_capacity(list.len(), GFP_KERNEL)?;
@@ -232,95 +122,107 @@ fn listed_vfs(pf: &DrvsimDevice) -> Result<KVec<DevRef>> {
 }
 
 /// `sriov_totalvfs`.
-unsafe extern "C" fn totalvfs_show(dev: *mut bindings::device, _a: *mut bindings::device_attribute, buf: *mut c_char) -> isize {
-    // SAFETY: sysfs passes a live drvsim device and its page buffer.
-    let (pf, mut out) = unsafe { (&*DrvsimDevice::from_raw(dev), sysfs::ShowBuf::new(buf)) };
-    let _ = core::fmt::Write::write_fmt(&mut out, fmt!("{}\n", pf.totalvfs));
-    out.done()
+unsafe extern "C" fn totalvfs_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (pf, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit_fmt(fmt!("{}\n", pf.totalvfs))
 }
 
 /// `sriov_numvfs` (read).
-unsafe extern "C" fn numvfs_show(dev: *mut bindings::device, _a: *mut bindings::device_attribute, buf: *mut c_char) -> isize {
-    // SAFETY: sysfs passes a live drvsim device and its page buffer.
-    let (pf, mut out) = unsafe { (&*DrvsimDevice::from_raw(dev), sysfs::ShowBuf::new(buf)) };
-    let _ = core::fmt::Write::write_fmt(&mut out, fmt!("{}\n", pf.sriov.num_vfs.load(Ordering::Acquire)));
-    out.done()
+unsafe extern "C" fn numvfs_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (pf, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit_fmt(fmt!("{}\n", pf.sriov.num_vfs()))
 }
 
 /// `sriov_numvfs` (write), as PCI's `sriov_numvfs_store()`: calls the bound
 /// driver's `sriov_configure` with the PF's device lock held.
 unsafe extern "C" fn numvfs_store(
     dev: *mut bindings::device,
-    _a: *mut bindings::device_attribute,
+    _attr: *mut bindings::device_attribute,
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    let mut n: u16 = 0;
-    // SAFETY: sysfs NUL-terminates `buf`; `kstrtou16` accepts one newline.
-    if let Err(e) = to_result(unsafe { bindings::kstrtou16(buf, 0, &mut n) }) {
-        return e.to_errno() as isize;
-    }
-    // SAFETY: sysfs passes a live drvsim device.
-    let pf = unsafe { &*DrvsimDevice::from_raw(dev) };
-    if u32::from(n) > pf.totalvfs {
-        return ERANGE.to_errno() as isize;
-    }
-    let _dev_lock = device_lock::DeviceLock::new(dev);
-    let r = (|| {
-        let current = pf.sriov.num_vfs.load(Ordering::Acquire);
-        if u32::from(n) == current {
-            return Ok(());
-        }
-        // SAFETY: we hold the device lock, so `driver` is stable.
-        let drv = unsafe { (*dev).driver };
-        // SAFETY: a bound drvsim device's driver is a drvsim driver.
-        let configure = (!drv.is_null()).then(|| unsafe { (*bus::to_driver(drv)).sriov_configure }).flatten();
-        let Some(configure) = configure else {
-            return Err(ENOENT);
-        };
-        if n != 0 && current != 0 {
-            return Err(EBUSY);
-        }
-        // The legacy design holds the plain lock around the driver's
-        // callback: device lock, then rescan/remove lock.
-        let _legacy = rescan_remove::legacy_lock();
-        // SAFETY: `dev` is bound to this driver and its lock is held.
-        to_result(unsafe { configure(dev, c_int::from(n)) })
-    })();
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // the input it received, NUL-terminated.
+    let (pf, n) = unsafe { (DrvsimDevice::from_raw(dev), sysfs::kstrtou16(buf)) };
+    let r = n.and_then(|n| set_num_vfs(pf, n));
     sysfs::store_result(r, count)
 }
 
+/// Asks `pf`'s driver for `n` VFs, through its `sriov_configure`.
+fn set_num_vfs(pf: &DrvsimDevice, n: u16) -> Result {
+    if u32::from(n) > pf.totalvfs {
+        return Err(ERANGE);
+    }
+    let locked = pf.lock();
+    let current = pf.sriov.num_vfs();
+    if u32::from(n) == current {
+        return Ok(());
+    }
+    let Some(configure) = locked.driver().and_then(|drv| drv.sriov_configure) else {
+        return Err(ENOENT);
+    };
+    if n != 0 && current != 0 {
+        return Err(EBUSY);
+    }
+    // The legacy design holds the plain lock around the driver's
+    // callback: device lock, then rescan/remove lock.
+    let _legacy = rescan_remove::legacy_lock();
+    // SAFETY: `pf` is bound to this driver and its lock is held.
+    to_result(unsafe { configure(pf.as_raw(), c_int::from(n)) })
+}
+
 /// `sriov_drivers_autoprobe` (read).
-unsafe extern "C" fn autoprobe_show(dev: *mut bindings::device, _a: *mut bindings::device_attribute, buf: *mut c_char) -> isize {
-    // SAFETY: sysfs passes a live drvsim device and its page buffer.
-    let pf = unsafe { &*DrvsimDevice::from_raw(dev) };
-    // SAFETY: as above.
-    unsafe { sysfs::emit(buf, &[if pf.sriov.autoprobe() { b"1" } else { b"0" }]) }
+unsafe extern "C" fn autoprobe_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (pf, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit(&[if pf.sriov.autoprobe() { b"1" } else { b"0" }])
 }
 
 /// `sriov_drivers_autoprobe` (write): `kstrtobool()` syntax.
 unsafe extern "C" fn autoprobe_store(
     dev: *mut bindings::device,
-    _a: *mut bindings::device_attribute,
+    _attr: *mut bindings::device_attribute,
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    let mut b = false;
-    // SAFETY: sysfs NUL-terminates `buf`.
-    let r = to_result(unsafe { bindings::kstrtobool(buf, &mut b) }).map(|()| {
-        // SAFETY: sysfs passes a live drvsim device.
-        unsafe { &*DrvsimDevice::from_raw(dev) }.sriov.autoprobe.store(b, Ordering::Release)
-    });
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // the input it received, NUL-terminated.
+    let (pf, b) = unsafe { (DrvsimDevice::from_raw(dev), sysfs::kstrtobool(buf)) };
+    let r = b.map(|b| pf.sriov.autoprobe.store(b, Ordering::Release));
     sysfs::store_result(r, count)
 }
 
 /// Shows the SR-IOV attributes on PFs only.
-unsafe extern "C" fn pf_attr_visible(kobj: *mut bindings::kobject, attr: *mut bindings::attribute, _n: c_int) -> u16 {
+unsafe extern "C" fn pf_attr_visible(
+    kobj: *mut bindings::kobject,
+    attr: *mut bindings::attribute,
+    _n: c_int,
+) -> u16 {
     // SAFETY: the group belongs to drvsim devices, whose kobject is the
-    // one embedded in their `struct device`.
-    let dev = unsafe { kernel::container_of!(kobj, bindings::device, kobj) };
-    // SAFETY: as above; `attr` is one of this group's attributes.
-    unsafe { if (*DrvsimDevice::from_raw(dev)).totalvfs > 0 { (*attr).mode } else { 0 } }
+    // one embedded in their `struct device`, alive during the callback.
+    let pf = unsafe { DrvsimDevice::from_raw(kernel::container_of!(kobj, bindings::device, kobj)) };
+    if pf.totalvfs == 0 {
+        return 0;
+    }
+    // SAFETY: `attr` is one of this group's static attributes.
+    unsafe { (*attr).mode }
 }
 
 static ATTR_TOTALVFS: Static<bindings::device_attribute> =
@@ -341,47 +243,6 @@ pub(crate) static PF_GROUP: Static<bindings::attribute_group> = Static::new({
     g.__bindgen_anon_1.is_visible = Some(pf_attr_visible);
     g
 });
-
-/// Enables `num_vfs` VFs on the PF `dev` (exported to drivers, like
-/// `pci_enable_sriov()`); 0 or a negative errno.
-///
-/// # Safety
-///
-/// `dev` must be a drvsim device bound to the calling driver.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn drvsim_sriov_enable(dev: *mut bindings::device, num_vfs: c_int) -> c_int {
-    let n = u32::try_from(num_vfs).map_err(|_| EINVAL);
-    // SAFETY: per the safety requirement.
-    let pf = unsafe { &*DrvsimDevice::from_raw(dev) };
-    match n.and_then(|n| enable(pf, n)) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
-}
-
-/// Disables SR-IOV on the PF `dev`, removing its VFs (exported to drivers,
-/// like `pci_disable_sriov()`).
-///
-/// # Safety
-///
-/// `dev` must be a drvsim device bound to the calling driver.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn drvsim_sriov_disable(dev: *mut bindings::device) {
-    // SAFETY: per the safety requirement.
-    remove_vfs(unsafe { &*DrvsimDevice::from_raw(dev) })
-}
-
-/// The number of enabled VFs of `dev` (exported to drivers).
-///
-/// # Safety
-///
-/// `dev` must be a live drvsim device.
-#[no_mangle]
-pub(crate) unsafe extern "C" fn drvsim_sriov_num_vfs(dev: *const bindings::device) -> c_int {
-    // SAFETY: per the safety requirement.
-    let n = unsafe { (*DrvsimDevice::from_raw(dev)).sriov.num_vfs.load(Ordering::Acquire) };
-    n as c_int
-}
 
 // `parse` caps `totalvfs`, so VF indices fit a C int and four digits.
 const _: () = assert!(parse::TOTALVFS_MAX <= 9999);

@@ -6,12 +6,10 @@
 //! bus is registered, so they are `static`s built in const context. The
 //! callbacks live next to the state they act on (`bus.rs`, `device.rs`).
 //! Sample drivers include this file too, for their driver attributes, and
-//! each includer uses only part of it.
-
-#![allow(dead_code)]
+//! each includer uses only part of it: every includer declares it `pub`.
 
 use core::cell::UnsafeCell;
-use kernel::{bindings, ffi::c_char, prelude::*};
+use kernel::{bindings, error::to_result, ffi::c_char, prelude::*};
 
 /// A C object with a static address that the driver core reads and writes.
 ///
@@ -20,7 +18,7 @@ use kernel::{bindings, ffi::c_char, prelude::*};
 /// Rust code never forms a reference to the contents, only raw pointers,
 /// which it hands to the driver core; the core does its own locking.
 #[repr(transparent)]
-pub(crate) struct Static<T>(UnsafeCell<T>);
+pub struct Static<T>(UnsafeCell<T>);
 
 // SAFETY: per the type invariant, all accesses go through the driver core,
 // which synchronises them.
@@ -28,18 +26,18 @@ unsafe impl<T> Sync for Static<T> {}
 
 impl<T> Static<T> {
     /// Wraps `value`.
-    pub(crate) const fn new(value: T) -> Self {
+    pub const fn new(value: T) -> Self {
         Self(UnsafeCell::new(value))
     }
 
     /// A raw pointer to the contents.
-    pub(crate) const fn get(&self) -> *mut T {
+    pub const fn get(&self) -> *mut T {
         self.0.get()
     }
 }
 
 /// A `struct attribute` named `name` with permissions `mode`.
-pub(crate) const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute {
+pub const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute {
     // SAFETY: `struct attribute` is plain C data for which all-zero is valid
     // (NULL pointers, zero mode, an unused lockdep key).
     let mut a: bindings::attribute = unsafe { core::mem::zeroed() };
@@ -48,19 +46,21 @@ pub(crate) const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute 
     a
 }
 
-/// Callback types, as the driver core calls them.
-pub(crate) type DevShow =
+/// A device attribute's `show`, as the driver core calls it.
+pub type DevShow =
     unsafe extern "C" fn(*mut bindings::device, *mut bindings::device_attribute, *mut c_char) -> isize;
-pub(crate) type DevStore = unsafe extern "C" fn(
+/// A device attribute's `store`, as the driver core calls it.
+pub type DevStore = unsafe extern "C" fn(
     *mut bindings::device,
     *mut bindings::device_attribute,
     *const c_char,
     usize,
 ) -> isize;
-pub(crate) type BusStore = unsafe extern "C" fn(*const bindings::bus_type, *const c_char, usize) -> isize;
+/// A bus attribute's `store`, as the driver core calls it.
+pub type BusStore = unsafe extern "C" fn(*const bindings::bus_type, *const c_char, usize) -> isize;
 
 /// A device attribute (`DEVICE_ATTR_RO`/`_WO`/`_RW`).
-pub(crate) const fn dev_attr(
+pub const fn dev_attr(
     name: &'static CStr,
     show: Option<DevShow>,
     store: Option<DevStore>,
@@ -74,7 +74,7 @@ pub(crate) const fn dev_attr(
 }
 
 /// A write-only bus attribute (`BUS_ATTR_WO`).
-pub(crate) const fn bus_attr_wo(name: &'static CStr, store: BusStore) -> bindings::bus_attribute {
+pub const fn bus_attr_wo(name: &'static CStr, store: BusStore) -> bindings::bus_attribute {
     bindings::bus_attribute {
         attr: attr(name, 0o200),
         show: None,
@@ -82,12 +82,13 @@ pub(crate) const fn bus_attr_wo(name: &'static CStr, store: BusStore) -> binding
     }
 }
 
-/// Callback types of driver attributes.
-pub(crate) type DrvShow = unsafe extern "C" fn(*mut bindings::device_driver, *mut c_char) -> isize;
-pub(crate) type DrvStore = unsafe extern "C" fn(*mut bindings::device_driver, *const c_char, usize) -> isize;
+/// A driver attribute's `show`, as the driver core calls it.
+pub type DrvShow = unsafe extern "C" fn(*mut bindings::device_driver, *mut c_char) -> isize;
+/// A driver attribute's `store`, as the driver core calls it.
+pub type DrvStore = unsafe extern "C" fn(*mut bindings::device_driver, *const c_char, usize) -> isize;
 
 /// A driver attribute (`DRIVER_ATTR_RO`/`_WO`/`_RW`).
-pub(crate) const fn drv_attr(
+pub const fn drv_attr(
     name: &'static CStr,
     show: Option<DrvShow>,
     store: Option<DrvStore>,
@@ -104,7 +105,7 @@ const fn mode(read: bool, write: bool) -> u16 {
 }
 
 /// An attribute group over a NULL-terminated array of `struct attribute *`.
-pub(crate) const fn group(attrs: *mut *mut bindings::attribute) -> bindings::attribute_group {
+pub const fn group(attrs: *mut *mut bindings::attribute) -> bindings::attribute_group {
     // SAFETY: `struct attribute_group` is plain C data; all-zero is an
     // unnamed group with no callbacks.
     let mut g: bindings::attribute_group = unsafe { core::mem::zeroed() };
@@ -114,7 +115,7 @@ pub(crate) const fn group(attrs: *mut *mut bindings::attribute) -> bindings::att
 
 /// A sysfs `show` buffer (one page) that bytes and `write!` fill in;
 /// what does not fit is dropped.
-pub(crate) struct ShowBuf {
+pub struct ShowBuf {
     buf: *mut c_char,
     len: usize,
 }
@@ -125,12 +126,12 @@ impl ShowBuf {
     /// # Safety
     ///
     /// `buf` must be the page-sized buffer the driver core passed to `show`.
-    pub(crate) unsafe fn new(buf: *mut c_char) -> Self {
+    pub unsafe fn new(buf: *mut c_char) -> Self {
         Self { buf, len: 0 }
     }
 
     /// Appends `bytes`, as much as fits (one byte stays free for sysfs's NUL).
-    pub(crate) fn push(&mut self, bytes: &[u8]) {
+    pub fn push(&mut self, bytes: &[u8]) {
         let n = bytes.len().min(bindings::PAGE_SIZE as usize - 1 - self.len);
         // SAFETY: `buf` has room for a page and `len + n < PAGE_SIZE`.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.add(self.len).cast(), n) };
@@ -138,8 +139,24 @@ impl ShowBuf {
     }
 
     /// What `show` returns: the number of bytes written.
-    pub(crate) fn done(self) -> isize {
+    pub fn done(self) -> isize {
         self.len as isize
+    }
+
+    /// Appends `parts` and a newline; returns what `show` returns.
+    pub fn emit(mut self, parts: &[&[u8]]) -> isize {
+        for p in parts {
+            self.push(p);
+        }
+        self.push(b"\n");
+        self.done()
+    }
+
+    /// Appends `args`; returns what `show` returns.
+    pub fn emit_fmt(mut self, args: core::fmt::Arguments<'_>) -> isize {
+        // `write_str` never fails; what does not fit is dropped.
+        let _ = core::fmt::Write::write_fmt(&mut self, args);
+        self.done()
     }
 }
 
@@ -150,19 +167,29 @@ impl core::fmt::Write for ShowBuf {
     }
 }
 
-/// Copies `parts` and a newline into a sysfs `show` buffer.
+/// A `store` callback's input as a `u16` (`kstrtou16()`, any base, one
+/// trailing newline).
 ///
 /// # Safety
 ///
-/// `buf` must be the page-sized buffer the driver core passed to `show`.
-pub(crate) unsafe fn emit(buf: *mut c_char, parts: &[&[u8]]) -> isize {
-    // SAFETY: per the safety requirement.
-    let mut out = unsafe { ShowBuf::new(buf) };
-    for p in parts {
-        out.push(p);
-    }
-    out.push(b"\n");
-    out.done()
+/// `buf` must be the NUL-terminated buffer the driver core passed to `store`.
+pub unsafe fn kstrtou16(buf: *const c_char) -> Result<u16> {
+    let mut n = 0;
+    // SAFETY: `buf` is a NUL-terminated string (safety requirement).
+    to_result(unsafe { bindings::kstrtou16(buf, 0, &mut n) })?;
+    Ok(n)
+}
+
+/// A `store` callback's input as a boolean (`kstrtobool()` syntax).
+///
+/// # Safety
+///
+/// `buf` must be the NUL-terminated buffer the driver core passed to `store`.
+pub unsafe fn kstrtobool(buf: *const c_char) -> Result<bool> {
+    let mut b = false;
+    // SAFETY: `buf` is a NUL-terminated string (safety requirement).
+    to_result(unsafe { bindings::kstrtobool(buf, &mut b) })?;
+    Ok(b)
 }
 
 /// The bytes a sysfs `store` callback received.
@@ -170,13 +197,13 @@ pub(crate) unsafe fn emit(buf: *mut c_char, parts: &[&[u8]]) -> isize {
 /// # Safety
 ///
 /// `buf` and `count` must be the arguments the driver core passed to `store`.
-pub(crate) unsafe fn input<'a>(buf: *const c_char, count: usize) -> &'a [u8] {
+pub unsafe fn input<'a>(buf: *const c_char, count: usize) -> &'a [u8] {
     // SAFETY: the driver core passes `count` readable bytes at `buf`.
     unsafe { core::slice::from_raw_parts(buf.cast(), count) }
 }
 
 /// The value a `store` callback returns: `count` on success, else `-errno`.
-pub(crate) fn store_result(r: Result, count: usize) -> isize {
+pub fn store_result(r: Result, count: usize) -> isize {
     match r {
         Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,

@@ -35,11 +35,11 @@ use kernel::{
 };
 
 #[path = "../rust/driver.rs"]
-mod drvsim;
+pub mod drvsim;
 #[path = "../rust/parse.rs"]
-mod parse;
+pub mod parse;
 #[path = "../rust/sysfs.rs"]
-mod sysfs;
+pub mod sysfs;
 
 use drvsim::{
     devres_set::{DevresSet, SetDevres},
@@ -76,8 +76,8 @@ struct Payload(u64);
 
 /// Objects held beyond the driver data (see the module documentation).
 enum Held {
-    Devres(#[allow(dead_code)] KVec<Devres<Payload>>),
-    Set(#[allow(dead_code)] KVec<SetDevres<Payload>>),
+    Devres(#[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<Devres<Payload>>),
+    Set(#[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<SetDevres<Payload>>),
 }
 
 kernel::sync::global_lock! {

@@ -34,11 +34,11 @@ use kernel::{
 };
 
 #[path = "../rust/driver.rs"]
-mod drvsim;
+pub mod drvsim;
 #[path = "../rust/parse.rs"]
-mod parse;
+pub mod parse;
 #[path = "../rust/sysfs.rs"]
-mod sysfs;
+pub mod sysfs;
 
 use drvsim::DeviceId;
 use parse::Name;

@@ -22,7 +22,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::{bindings, device::Core, driver, prelude::*, ThisModule};
 
 #[path = "../rust/driver.rs"]
-mod drvsim;
+pub mod drvsim;
 
 use drvsim::{DeviceId, DriverSlot};
 

@@ -24,7 +24,7 @@ use kernel::{
 };
 
 #[path = "../rust/driver.rs"]
-mod drvsim;
+pub mod drvsim;
 
 use drvsim::{
     devres_set::{DevresSet, SetDevres},
@@ -76,7 +76,8 @@ struct BarePtr(core::ptr::NonNull<kernel::device::Device>);
 // SAFETY: only a pointer; the (deliberately missing) synchronisation is the
 // bug that the `unrevoked_file_access` positive control demonstrates.
 unsafe impl Send for BarePtr {}
-// SAFETY: as for `Send`.
+// SAFETY: a shared `BarePtr` only hands out the pointer; the missing
+// synchronisation of its use is, again, the demonstrated bug.
 unsafe impl Sync for BarePtr {}
 
 /// What the open files of a device share; it outlives the binding.
@@ -286,10 +287,10 @@ impl drvsim::Driver for SampleDriver {
             is_vf,
             shared: Arc::new(Shared::new(dev)?, GFP_KERNEL)?,
             name: CString::try_from_fmt(fmt!("drvsim-{}", dev.as_ref().name().to_str().map_err(|_| EINVAL)?))?,
-            // SAFETY: `name` owns a heap buffer that does not move with it,
-            // and is dropped after `misc` (declaration order), which
-            // deregisters the misc device.
             misc <- MiscDeviceRegistration::register(MiscDeviceOptions {
+                // SAFETY: `name` owns a heap buffer that does not move with
+                // it, and is dropped after `misc` (declaration order), which
+                // deregisters the misc device.
                 name: unsafe { &*core::ptr::from_ref::<CStr>(&name) },
             }),
         })
@@ -317,7 +318,7 @@ impl drvsim::Driver for SampleDriver {
     }
 }
 
-drvsim::module_drvsim_driver! {
+module_drvsim_driver! {
     type: SampleDriver,
     name: "drvsim_sample",
     authors: ["drvsim developers"],

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The sysfs interface of the bus (`new_device`, `del_device`, `rescan`,
+//! `hot_unplug`) and of every device (`type`, `modalias`, `remove`; the
+//! SR-IOV attributes are `sriov.rs`'s). Syntax and errnos are in
+//! `Documentation/sysfs.rst`.
+
+use crate::{
+    device::{DevRef, DrvsimDevice, Spec},
+    lifecycle,
+    parse::{self, Name, NewDevice},
+    rescan_remove, sriov,
+    sysfs::{self, ShowBuf, Static},
+};
+use core::ptr;
+use kernel::{bindings, ffi::c_char, prelude::*};
+
+/// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`.
+fn new_device(input: &[u8]) -> Result {
+    let req = NewDevice::parse(input)?;
+    let _legacy = rescan_remove::legacy_lock();
+    lifecycle::add_device(Spec::from(&req))?.attach();
+    Ok(())
+}
+
+/// The device a `del_device` or `hot_unplug` write names.
+fn named_device(input: &[u8]) -> Result<DevRef> {
+    let name = Name::parse(parse::chomp(input))?;
+    DrvsimDevice::find(Some(name.as_cstr())).ok_or(ENOENT)
+}
+
+/// `rescan`: as PCI's, a non-zero number re-probes every unbound device,
+/// `0` does nothing, anything else is `EINVAL`.
+///
+/// The devices are listed under the rescan/remove lock and probed after it is
+/// dropped: a probe that blocks must not stop devices coming and going.
+fn rescan(input: &[u8]) -> Result {
+    let s = parse::chomp(input);
+    let _legacy = rescan_remove::legacy_lock();
+    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+        Err(EINVAL)
+    } else if s.iter().all(|&c| c == b'0') {
+        Ok(())
+    } else {
+        unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
+    }
+}
+
+/// Every device without a driver, listed under the rescan/remove lock.
+fn unbound_devices() -> Result<KVec<DevRef>> {
+    let _rr = rescan_remove::lock();
+    let mut devs = KVec::new();
+    let mut cur = DrvsimDevice::find(None);
+    while let Some(d) = cur {
+        // A device bound meanwhile is skipped by the driver core's attach.
+        if !d.is_bound() {
+            devs.push(d.clone(), GFP_KERNEL)?;
+        }
+        cur = DrvsimDevice::find_from(Some(&d), None);
+    }
+    Ok(devs)
+}
+
+unsafe extern "C" fn new_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    sysfs::store_result(new_device(unsafe { sysfs::input(buf, count) }), count)
+}
+
+/// `del_device`: `<name>`.
+unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let dev = named_device(unsafe { sysfs::input(buf, count) });
+    sysfs::store_result(dev.and_then(|d| lifecycle::remove(&d)), count)
+}
+
+unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    sysfs::store_result(rescan(unsafe { sysfs::input(buf, count) }), count)
+}
+
+/// `hot_unplug`: `<name>`; a surprise removal, as a hotplug controller
+/// reports it: the device (and a PF's VFs) is gone before its driver is
+/// told, then it is removed like `del_device`. PCI's hotplug handlers take
+/// the rescan/remove lock before releasing drivers, which deadlocks
+/// against a PF driver's unbind disabling SR-IOV (the limitation the patch
+/// leaves open); this path takes it only for bookkeeping, like `remove`.
+unsafe extern "C" fn hot_unplug_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    let dev = named_device(unsafe { sysfs::input(buf, count) });
+    sysfs::store_result(dev.and_then(|d| lifecycle::remove_surprise(&d)), count)
+}
+
+unsafe extern "C" fn type_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit(&[dev.type_.as_bytes()])
+}
+
+unsafe extern "C" fn modalias_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: as in `type_show()`.
+    let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit(&[b"drvsim:", dev.type_.as_bytes()])
+}
+
+/// `remove`: writing `1` removes the device, as PCI's `remove` does.
+unsafe extern "C" fn remove_store(
+    dev: *mut bindings::device,
+    attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    if parse::chomp(unsafe { sysfs::input(buf, count) }) != b"1" {
+        return EINVAL.to_errno() as isize;
+    }
+    // Hold a reference: removing our own attribute ends sysfs's protection.
+    // SAFETY: sysfs keeps `dev`, a drvsim device, alive until we return or
+    // remove the file.
+    let this = DevRef::from(unsafe { DrvsimDevice::from_raw(dev) });
+    // Still inside `device_add()`: not removable yet.
+    if !this.is_added() {
+        return ENOENT.to_errno() as isize;
+    }
+    // SAFETY: `attr` is this very attribute of `dev`. It returns false when a
+    // concurrent writer removed it first; that one does the removal.
+    if !unsafe { bindings::device_remove_file_self(dev, attr) } {
+        return count as isize;
+    }
+    let r = lifecycle::remove(&this).or_else(|e| if e == ENOENT { Ok(()) } else { Err(e) });
+    sysfs::store_result(r, count)
+}
+
+static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"new_device", new_device_store));
+static BUS_ATTR_DEL_DEVICE: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"del_device", del_device_store));
+static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> = Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
+static BUS_ATTR_HOT_UNPLUG: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"hot_unplug", hot_unplug_store));
+static BUS_ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
+    BUS_ATTR_NEW_DEVICE.get().cast(),
+    BUS_ATTR_DEL_DEVICE.get().cast(),
+    BUS_ATTR_RESCAN.get().cast(),
+    BUS_ATTR_HOT_UNPLUG.get().cast(),
+    ptr::null_mut(),
+]);
+static BUS_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(BUS_ATTRS.get().cast()));
+/// The bus's attribute groups (`bus_type.bus_groups`).
+pub(crate) static BUS_GROUPS: Static<[*const bindings::attribute_group; 2]> =
+    Static::new([BUS_GROUP.get().cast_const(), ptr::null()]);
+
+static DEV_ATTR_TYPE: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"type", Some(type_show), None));
+static DEV_ATTR_MODALIAS: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"modalias", Some(modalias_show), None));
+static DEV_ATTR_REMOVE: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"remove", None, Some(remove_store)));
+static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
+    DEV_ATTR_TYPE.get().cast(),
+    DEV_ATTR_MODALIAS.get().cast(),
+    DEV_ATTR_REMOVE.get().cast(),
+    ptr::null_mut(),
+]);
+static DEV_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(DEV_ATTRS.get().cast()));
+/// The attribute groups of every drvsim device (`bus_type.dev_groups`).
+pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> =
+    Static::new([DEV_GROUP.get().cast_const(), sriov::PF_GROUP.get().cast_const(), ptr::null()]);

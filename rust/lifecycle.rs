@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Adding devices to the bus and removing them, VFs included.
+//!
+//! The order is the one of the SR-IOV locking patch
+//! (`shared/seeds/pci-sriov-rescan-remove-abba.txt`), and stricter: the
+//! rescan/remove lock is taken only around the bookkeeping (names, VF
+//! lists, links), never around `device_add()`, `device_del()`, a driver's
+//! release or a probe, which take device locks. See `Documentation/drvsim.rst`.
+
+use crate::{
+    device::{DevRef, DrvsimDevice, Spec},
+    names, rescan_remove, sriov,
+};
+use core::sync::atomic::Ordering;
+use kernel::{bindings, prelude::*};
+
+/// Adds a device to the bus, not yet probed: reserves the name under the
+/// rescan/remove lock (`EEXIST` if taken), then calls `device_add()`
+/// without it (`device_add()` takes the new device's lock).
+pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
+    let name = spec.name;
+    {
+        let _rr = rescan_remove::lock();
+        if names::is_closing() {
+            return Err(ENODEV);
+        }
+        if DrvsimDevice::find(Some(name.as_cstr())).is_some() {
+            return Err(EEXIST);
+        }
+        names::reserve(name)?;
+    }
+    let r = DrvsimDevice::create(spec);
+    // One section: the name goes back and the device becomes removable
+    // together (the lock is reentrant, `names::release()` takes it too).
+    let _rr = rescan_remove::lock();
+    names::release(name);
+    if let Ok(dev) = &r {
+        dev.set_added();
+    }
+    r
+}
+
+/// Removes `dev` from the bus; `ENOENT` if removal already started.
+///
+/// Mark the device dead so that nothing binds it again, release its driver
+/// (device lock only; a PF driver disables SR-IOV there), remove any VFs
+/// left, then delete the device. With `legacy_rescan_remove=1` the plain
+/// lock is instead held across all of it, from before the driver is
+/// released, as before the patch.
+pub(crate) fn remove(dev: &DrvsimDevice) -> Result {
+    let _legacy = rescan_remove::legacy_lock();
+    remove_locked(dev, false)
+}
+
+/// A surprise removal (`hot_unplug`): as [`remove`], but the device and
+/// its VFs are gone before the driver is told.
+pub(crate) fn remove_surprise(dev: &DrvsimDevice) -> Result {
+    let _legacy = rescan_remove::legacy_lock();
+    remove_locked(dev, true)
+}
+
+/// [`remove`] for callers that already hold what the design requires (VF
+/// removal inside a PF's removal or `sriov_configure`).
+fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
+    {
+        let _rr = rescan_remove::lock();
+        // Until `device_add()` returned, or once someone else started
+        // removing it, the device is not ours to remove.
+        if !dev.is_added() || dev.is_removing() {
+            return Err(ENOENT);
+        }
+        // The name stays taken until `device_del()` has removed the
+        // sysfs directory, so that a new device of the same name gets
+        // `EEXIST`, not a clash in sysfs.
+        names::reserve(dev.name)?;
+        dev.set_dead();
+    }
+    if surprise {
+        dev.set_gone();
+    }
+    // SAFETY: `dev` is registered (added, and we are its only remover)
+    // and the caller's reference keeps it alive.
+    unsafe { bindings::device_release_driver(dev.as_raw()) };
+    remove_vfs(dev);
+    if let Some((pf, index)) = &dev.physfn {
+        sriov::unlink_vf(pf, *index, dev);
+    }
+    // SAFETY: `dev` is still registered: only its remover, us, deletes it;
+    // the caller's reference keeps it alive.
+    unsafe { bindings::device_del(dev.as_raw()) };
+    names::release(dev.name);
+    // SAFETY: drops the reference taken by `device_initialize()`, which
+    // the registration owned.
+    unsafe { bindings::put_device(dev.as_raw()) };
+    Ok(())
+}
+
+/// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
+/// disable, for the PF's driver and for the PF's own removal.
+pub(crate) fn remove_vfs(pf: &DrvsimDevice) {
+    for vf in sriov::detach_vfs(pf).iter().rev() {
+        let _ = remove_locked(vf, false);
+    }
+}
+
+/// Enables `n` VFs on `pf`; the PF's driver calls it, usually from
+/// `sriov_configure` with the PF's device lock held. Fails completely or
+/// not at all.
+pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
+    if pf.totalvfs == 0 {
+        return Err(ENODEV);
+    }
+    if n == 0 || n > pf.totalvfs {
+        return Err(EINVAL);
+    }
+    let vf_type = pf.type_.vf_type()?;
+    {
+        let _rr = rescan_remove::lock();
+        if pf.sriov.num_vfs() != 0 {
+            return Err(EBUSY);
+        }
+        pf.sriov.num_vfs.store(n, Ordering::Release);
+    }
+    // Room for every VF up front: a VF that is added but cannot be listed
+    // would be out of reach of `remove_vfs()`.
+    let reserved = crate::abi::should_fail_alloc()
+        .and_then(|()| pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL).map_err(Error::from));
+    if let Err(e) = reserved {
+        pf.sriov.num_vfs.store(0, Ordering::Release);
+        return Err(e);
+    }
+    let pf_ref = DevRef::from(pf);
+    for i in 0..n {
+        let spec = Spec {
+            name: pf.name.vf_name(i),
+            type_: vf_type,
+            totalvfs: 0,
+            regions: pf.regions.len() as u32,
+            physfn: Some((pf_ref.clone(), i)),
+        };
+        let vf = match add_device(spec) {
+            Ok(vf) => vf,
+            Err(e) => {
+                remove_vfs(pf);
+                return Err(e);
+            }
+        };
+        if let Err(e) = sriov::publish_vf(pf, &vf, i) {
+            // Device locks are taken outside the rescan/remove lock.
+            let _ = remove_locked(&vf, false);
+            remove_vfs(pf);
+            return Err(e);
+        }
+    }
+    // Probe outside the rescan/remove lock; `match` applies autoprobe.
+    match sriov::listed_vfs(pf) {
+        Ok(vfs) => {
+            vfs.iter().for_each(|vf| vf.attach());
+            Ok(())
+        }
+        // Fails completely or not at all (found by failslab's fail-nth).
+        Err(e) => {
+            remove_vfs(pf);
+            Err(e)
+        }
+    }
+}

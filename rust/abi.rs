@@ -11,9 +11,15 @@
 use core::sync::atomic::AtomicPtr;
 use kernel::{
     bindings,
-    error::{to_result, Result},
-    ffi::{c_int, c_void},
-    types::Opaque,
+    error::{
+        to_result,
+        Result, //
+    },
+    ffi::{
+        c_int,
+        c_void, //
+    },
+    types::Opaque, //
 };
 
 extern "C" {
@@ -46,12 +52,14 @@ pub struct DeviceIdRaw {
 }
 
 /// Called by the bus to probe a matched device; returns 0 or a negative errno.
-pub type ProbeFn = unsafe extern "C" fn(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int;
+pub type ProbeFn =
+    unsafe extern "C" fn(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int;
 /// Called by the bus when the device is unbound from the driver.
 pub type RemoveFn = unsafe extern "C" fn(dev: *mut bindings::device);
 /// Called with the device lock held to set the number of enabled VFs; returns
 /// the new count or a negative errno.
-pub type SriovConfigureFn = unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
+pub type SriovConfigureFn =
+    unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
 
 /// A driver on the `drvsim` bus, as the bus sees it.
 ///

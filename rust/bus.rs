@@ -5,13 +5,22 @@
 //! `bus_attrs.rs`.
 
 use crate::{
-    abi::{DeviceIdRaw, DriverRaw},
-    bus_attrs::{BUS_GROUPS, DEV_GROUPS},
+    abi::{
+        DeviceIdRaw,
+        DriverRaw, //
+    },
+    bus_attrs::{
+        BUS_GROUPS,
+        DEV_GROUPS, //
+    },
     device::DrvsimDevice,
     device_lock::MatchLock,
-    ids, lifecycle, names, registration,
+    ids,
+    lifecycle,
+    names,
+    registration,
     rescan_remove::RESCAN_REMOVE,
-    sysfs::Static,
+    sysfs::Static, //
 };
 use core::ptr;
 use kernel::{
@@ -19,13 +28,16 @@ use kernel::{
     error::to_result,
     ffi::c_int,
     prelude::*,
-    task::Task,
+    task::Task, //
 };
 
 // `device_match_driver_override()` is a static inline (rust/exports.c).
 #[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
-    fn drvsim_match_driver_override(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int;
+    fn drvsim_match_driver_override(
+        dev: *mut bindings::device,
+        drv: *const bindings::device_driver,
+    ) -> c_int;
 }
 
 /// Whether `drv` may bind `dev`, and with which id entry (`None` for a
@@ -37,7 +49,10 @@ extern "C" {
 /// # Safety
 ///
 /// `drv` must be a driver the driver core passed to match or probe.
-unsafe fn match_device<'a>(dev: &DrvsimDevice, drv: &'a DriverRaw) -> Option<Option<&'a DeviceIdRaw>> {
+unsafe fn match_device<'a>(
+    dev: &DrvsimDevice,
+    drv: &'a DriverRaw,
+) -> Option<Option<&'a DeviceIdRaw>> {
     if !dev.is_matchable() {
         return None;
     }
@@ -53,12 +68,18 @@ unsafe fn match_device<'a>(dev: &DrvsimDevice, drv: &'a DriverRaw) -> Option<Opt
         1 => Some(id.flatten()),
         // As PCI's `pci_device_can_probe()`: with its PF's
         // `sriov_drivers_autoprobe` off, a VF binds only by override.
-        _ if dev.physfn.as_ref().is_some_and(|(pf, _)| !pf.sriov.autoprobe()) => None,
+        _ if dev
+            .physfn
+            .as_ref()
+            .is_some_and(|(pf, _)| !pf.sriov.autoprobe()) =>
+        {
+            None
+        }
         _ => id,
     }
 }
 
-unsafe extern "C" fn bus_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
+extern "C" fn bus_match(dev: *mut bindings::device, drv: *const bindings::device_driver) -> c_int {
     // SAFETY: the driver core calls match with a live device and a
     // registered driver of this bus.
     let (dev, drv) = unsafe { (DrvsimDevice::from_raw(dev), ids::to_driver(drv)) };
@@ -67,7 +88,7 @@ unsafe extern "C" fn bus_match(dev: *mut bindings::device, drv: *const bindings:
     c_int::from(unsafe { match_device(dev, drv) }.is_some())
 }
 
-unsafe extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
+extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
     // SAFETY: the core calls probe with a live device of this bus, holding
     // its lock, after setting `dev->driver` to a registered driver of this
     // bus.
@@ -89,7 +110,7 @@ unsafe extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
     r
 }
 
-unsafe extern "C" fn bus_remove(dev: *mut bindings::device) {
+extern "C" fn bus_remove(dev: *mut bindings::device) {
     // SAFETY: `dev` is bound to a drvsim driver, and the device lock is
     // held, so the driver stays registered.
     let drv = unsafe { ids::to_driver((*dev).driver) };
@@ -100,14 +121,24 @@ unsafe extern "C" fn bus_remove(dev: *mut bindings::device) {
     }
 }
 
-unsafe extern "C" fn bus_uevent(dev: *const bindings::device, env: *mut bindings::kobj_uevent_env) -> c_int {
+extern "C" fn bus_uevent(
+    dev: *const bindings::device,
+    env: *mut bindings::kobj_uevent_env,
+) -> c_int {
     // SAFETY: the driver core passes a live drvsim device.
     let dev = unsafe { DrvsimDevice::from_raw(dev) };
     // SAFETY: one C string argument for one `%s`.
-    unsafe { bindings::add_uevent_var(env, c"MODALIAS=drvsim:%s".as_char_ptr(), dev.type_.as_cstr().as_char_ptr()) }
+    unsafe {
+        bindings::add_uevent_var(
+            env,
+            c"MODALIAS=drvsim:%s".as_char_ptr(),
+            dev.type_.as_cstr().as_char_ptr(),
+        )
+    }
 }
 
 /// The `drvsim` bus.
+#[expect(clippy::disallowed_methods, reason = "`as_char_ptr()` is not `const`")]
 pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
     // SAFETY: `struct bus_type` is plain C data; all-zero leaves every
     // optional callback unset.

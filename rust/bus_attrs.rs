@@ -6,14 +6,31 @@
 //! `Documentation/sysfs.rst`.
 
 use crate::{
-    device::{DevRef, DrvsimDevice, Spec},
+    device::{
+        DevRef,
+        DrvsimDevice,
+        Spec, //
+    },
     lifecycle,
-    parse::{self, Name, NewDevice},
-    rescan_remove, sriov,
-    sysfs::{self, ShowBuf, Static},
+    parse::{
+        self,
+        Name,
+        NewDevice, //
+    },
+    rescan_remove,
+    sriov,
+    sysfs::{
+        self,
+        ShowBuf,
+        Static, //
+    }, //
 };
 use core::ptr;
-use kernel::{bindings, ffi::c_char, prelude::*};
+use kernel::{
+    bindings,
+    ffi::c_char,
+    prelude::*, //
+};
 
 /// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`.
 fn new_device(input: &[u8]) -> Result {
@@ -61,19 +78,31 @@ fn unbound_devices() -> Result<KVec<DevRef>> {
     Ok(devs)
 }
 
-unsafe extern "C" fn new_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+extern "C" fn new_device_store(
+    _bus: *const bindings::bus_type,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     sysfs::store_result(new_device(unsafe { sysfs::input(buf, count) }), count)
 }
 
 /// `del_device`: `<name>`.
-unsafe extern "C" fn del_device_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+extern "C" fn del_device_store(
+    _bus: *const bindings::bus_type,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     let dev = named_device(unsafe { sysfs::input(buf, count) });
     sysfs::store_result(dev.and_then(|d| lifecycle::remove(&d)), count)
 }
 
-unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+extern "C" fn rescan_store(
+    _bus: *const bindings::bus_type,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     sysfs::store_result(rescan(unsafe { sysfs::input(buf, count) }), count)
 }
@@ -84,13 +113,17 @@ unsafe extern "C" fn rescan_store(_bus: *const bindings::bus_type, buf: *const c
 /// the rescan/remove lock before releasing drivers, which deadlocks
 /// against a PF driver's unbind disabling SR-IOV (the limitation the patch
 /// leaves open); this path takes it only for bookkeeping, like `remove`.
-unsafe extern "C" fn hot_unplug_store(_bus: *const bindings::bus_type, buf: *const c_char, count: usize) -> isize {
+extern "C" fn hot_unplug_store(
+    _bus: *const bindings::bus_type,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     let dev = named_device(unsafe { sysfs::input(buf, count) });
     sysfs::store_result(dev.and_then(|d| lifecycle::remove_surprise(&d)), count)
 }
 
-unsafe extern "C" fn type_show(
+extern "C" fn type_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
@@ -101,7 +134,7 @@ unsafe extern "C" fn type_show(
     out.emit(&[dev.type_.as_bytes()])
 }
 
-unsafe extern "C" fn modalias_show(
+extern "C" fn modalias_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
@@ -112,7 +145,7 @@ unsafe extern "C" fn modalias_show(
 }
 
 /// `remove`: writing `1` removes the device, as PCI's `remove` does.
-unsafe extern "C" fn remove_store(
+extern "C" fn remove_store(
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
     buf: *const c_char,
@@ -143,7 +176,8 @@ static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"new_device", new_device_store));
 static BUS_ATTR_DEL_DEVICE: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"del_device", del_device_store));
-static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> = Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
+static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
 static BUS_ATTR_HOT_UNPLUG: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"hot_unplug", hot_unplug_store));
 static BUS_ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
@@ -153,7 +187,8 @@ static BUS_ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
     BUS_ATTR_HOT_UNPLUG.get().cast(),
     ptr::null_mut(),
 ]);
-static BUS_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(BUS_ATTRS.get().cast()));
+static BUS_GROUP: Static<bindings::attribute_group> =
+    Static::new(sysfs::group(BUS_ATTRS.get().cast()));
 /// The bus's attribute groups (`bus_type.bus_groups`).
 pub(crate) static BUS_GROUPS: Static<[*const bindings::attribute_group; 2]> =
     Static::new([BUS_GROUP.get().cast_const(), ptr::null()]);
@@ -170,7 +205,11 @@ static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
     DEV_ATTR_REMOVE.get().cast(),
     ptr::null_mut(),
 ]);
-static DEV_GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(DEV_ATTRS.get().cast()));
+static DEV_GROUP: Static<bindings::attribute_group> =
+    Static::new(sysfs::group(DEV_ATTRS.get().cast()));
 /// The attribute groups of every drvsim device (`bus_type.dev_groups`).
-pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> =
-    Static::new([DEV_GROUP.get().cast_const(), sriov::PF_GROUP.get().cast_const(), ptr::null()]);
+pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> = Static::new([
+    DEV_GROUP.get().cast_const(),
+    sriov::PF_GROUP.get().cast_const(),
+    ptr::null(),
+]);

@@ -10,25 +10,51 @@
 
 use crate::{
     abi::DriverRaw,
-    device_lock::{self, DeviceLock, LockClass},
-    ids, names,
-    parse::{Name, NewDevice},
-    regions::{self, Region},
+    device_lock::{
+        self,
+        DeviceLock,
+        LockClass, //
+    },
+    ids,
+    names,
+    parse::{
+        Name,
+        NewDevice, //
+    },
+    regions::{
+        self,
+        Region, //
+    }, //
 };
 use core::{
-    ptr::{self, NonNull},
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
+    ptr::{
+        self,
+        NonNull, //
+    },
+    sync::atomic::{
+        AtomicBool,
+        AtomicPtr,
+        AtomicU32,
+        Ordering, //
+    }, //
 };
 use kernel::{
     bindings,
     error::to_result,
+    ffi::{
+        c_int,
+        c_void, //
+    },
     new_mutex,
     prelude::*,
     sync::{
-        aref::{ARef, AlwaysRefCounted},
-        Mutex,
+        aref::{
+            ARef,
+            AlwaysRefCounted, //
+        },
+        Mutex, //
     },
-    types::Opaque,
+    types::Opaque, //
 };
 
 /// A counted reference to a [`DrvsimDevice`], dropped with `put_device()`.
@@ -212,7 +238,7 @@ impl DrvsimDevice {
         // SAFETY: `dev` is initialised; the format takes one C string, the
         // NUL-terminated name that `this` owns.
         let named = to_result(unsafe {
-            bindings::dev_set_name(dev, c"%s".as_ptr().cast(), this.name.as_cstr().as_ptr())
+            bindings::dev_set_name(dev, c"%s".as_char_ptr(), this.name.as_cstr().as_char_ptr())
         });
         // SAFETY: `dev` is initialised and named.
         let r = named.and_then(|()| to_result(unsafe { bindings::device_add(dev) }));
@@ -226,10 +252,12 @@ impl DrvsimDevice {
         Ok(this.into())
     }
 
-    unsafe extern "C" fn release(dev: *mut bindings::device) {
+    extern "C" fn release(dev: *mut bindings::device) {
         // SAFETY: by the type invariant `dev` is the `dev` field of a
         // `DrvsimDevice`, so the container is in the same allocation.
-        let this = unsafe { kernel::container_of!(dev.cast::<Opaque<bindings::device>>(), DrvsimDevice, dev) };
+        let this = unsafe {
+            kernel::container_of!(dev.cast::<Opaque<bindings::device>>(), DrvsimDevice, dev)
+        };
         // SAFETY: `this` came from `KBox::into_raw()` in `create()`, and
         // this is the last reference to it.
         drop(unsafe { KBox::from_raw(this) });
@@ -262,9 +290,10 @@ impl DrvsimDevice {
     /// The device named `name` (any device for `None`) on the bus, after
     /// `after` (from the start for `None`).
     pub(crate) fn find_from(after: Option<&DrvsimDevice>, name: Option<&CStr>) -> Option<DevRef> {
-        let (data, m): (*const _, _) = match name {
-            Some(n) => (n.as_ptr().cast(), bindings::device_match_name as _),
-            None => (ptr::null(), bindings::device_match_any as _),
+        type MatchFn = unsafe extern "C" fn(*mut bindings::device, *const c_void) -> c_int;
+        let (data, m): (*const c_void, MatchFn) = match name {
+            Some(n) => (n.as_char_ptr().cast(), bindings::device_match_name),
+            None => (ptr::null(), bindings::device_match_any),
         };
         let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
         // SAFETY: the bus is registered while devices exist; `start` is NULL
@@ -272,7 +301,8 @@ impl DrvsimDevice {
         let dev = unsafe { bindings::bus_find_device(names::bus(), start, data, Some(m)) };
         // SAFETY: every device on the bus is a drvsim device, and
         // `bus_find_device()` took a reference for us.
-        NonNull::new(dev).map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
+        NonNull::new(dev)
+            .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
     }
 
     /// Looks up a device by name, or any device for `None`.
@@ -314,7 +344,8 @@ impl DrvsimDevice {
     pub(crate) fn set_gone(&self) {
         self.gone.store(true, Ordering::Release);
         // VFs have no VFs: no recursion, so no nesting of VF-list locks.
-        self.sriov.for_each_vf(|vf| vf.gone.store(true, Ordering::Release));
+        self.sriov
+            .for_each_vf(|vf| vf.gone.store(true, Ordering::Release));
     }
 
     /// Lets drivers match the device and probes it, as PCI's
@@ -369,7 +400,10 @@ impl DrvsimDevice {
 
     /// Takes the device lock.
     pub(crate) fn lock(&self) -> LockedDevice<'_> {
-        LockedDevice { dev: self, _lock: DeviceLock::new(self.as_dev()) }
+        LockedDevice {
+            dev: self,
+            _lock: DeviceLock::new(self.as_dev()),
+        }
     }
 }
 

@@ -25,8 +25,16 @@
 //! is not in its own probe; a match nested in the device's own probe is
 //! the anti-pattern and does count.
 
-use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{bindings, device::Device, prelude::*, types::Opaque};
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
+use kernel::{
+    bindings,
+    device::Device,
+    prelude::*,
+    types::Opaque, //
+};
 
 // Only pointers cross; bindgen's zero-sized `its_array` inside `struct
 // device` trips the lint although no such value is passed.
@@ -35,7 +43,10 @@ extern "C" {
     fn drvsim_device_lock_owned_by_current(dev: *mut bindings::device) -> bool;
     fn drvsim_device_lock(dev: *mut bindings::device);
     fn drvsim_device_unlock(dev: *mut bindings::device);
-    fn drvsim_device_lockdep_register(dev: *mut bindings::device, key: *mut bindings::lock_class_key);
+    fn drvsim_device_lockdep_register(
+        dev: *mut bindings::device,
+        key: *mut bindings::lock_class_key,
+    );
     fn drvsim_device_lockdep_unregister(key: *mut bindings::lock_class_key);
     fn drvsim_device_lockdep_acquire(dev: *mut bindings::device);
     fn drvsim_device_lockdep_release(dev: *mut bindings::device);
@@ -75,7 +86,10 @@ pub(crate) struct LockClass {
 impl LockClass {
     /// A class not given to any lock yet.
     pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self { key: Opaque::zeroed(), registered: AtomicBool::new(false) })
+        pin_init!(Self {
+            key: Opaque::zeroed(),
+            registered: AtomicBool::new(false)
+        })
     }
 
     /// Registers this class and gives it to `dev`'s lock.
@@ -151,7 +165,9 @@ impl<'a> MatchLock<'a> {
         }
         if takes_lock() {
             // This may sleep forever: that is the point.
-            Self::Locked { _guard: DeviceLock::new(dev) }
+            Self::Locked {
+                _guard: DeviceLock::new(dev),
+            }
         } else {
             // SAFETY: `dev` is live; only lockdep's bookkeeping changes.
             unsafe { drvsim_device_lockdep_acquire(raw(dev)) };

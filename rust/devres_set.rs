@@ -20,14 +20,26 @@
 use core::{
     marker::PhantomData,
     ops::Deref,
-    sync::atomic::{AtomicUsize, Ordering},
+    sync::atomic::{
+        AtomicUsize,
+        Ordering, //
+    }, //
 };
 use kernel::{
-    device::{Bound, Device},
-    devres, new_mutex,
+    device::{
+        Bound,
+        Device, //
+    },
+    devres,
+    new_mutex,
     prelude::*,
     revocable::Revocable,
-    sync::{aref::ARef, rcu, Arc, Mutex},
+    sync::{
+        aref::ARef,
+        rcu,
+        Arc,
+        Mutex, //
+    }, //
 };
 
 /// A member of a [`RevocableSet`], with its type erased.
@@ -82,7 +94,10 @@ impl RevocableSet {
     }
 
     /// Adds `data` to the set; `ENXIO` if the set was revoked already.
-    pub fn add<T: Send + Sync + 'static, E>(&self, data: impl PinInit<T, E>) -> Result<Arc<Revocable<T>>>
+    pub fn add<T: Send + Sync + 'static, E>(
+        &self,
+        data: impl PinInit<T, E>,
+    ) -> Result<Arc<Revocable<T>>>
     where
         Error: From<E>,
     {
@@ -112,7 +127,11 @@ impl RevocableSet {
 
     /// Accesses `member` under `guard` if neither the set nor the member
     /// was revoked.
-    fn access_with_guard<'a, T>(&'a self, member: &'a Revocable<T>, guard: &'a rcu::Guard) -> Option<&'a T> {
+    fn access_with_guard<'a, T>(
+        &'a self,
+        member: &'a Revocable<T>,
+        guard: &'a rcu::Guard,
+    ) -> Option<&'a T> {
         self.gate.try_access_with_guard(guard)?;
         member.try_access_with_guard(guard)
     }
@@ -133,11 +152,14 @@ impl RevocableSet {
         if self.gate.revoke() {
             self.grace_periods.fetch_add(1, Ordering::Relaxed);
         }
-        let revoked = core::mem::replace(&mut *members, KVec::new());
+        let revoked = core::mem::take(&mut *members);
         drop(members);
         // SAFETY: the gate is closed and a grace period has passed since,
         // so no reader is inside any member.
-        revoked.iter().filter(|m| unsafe { m.revoke_nosync() }).count()
+        revoked
+            .iter()
+            .filter(|m| unsafe { m.revoke_nosync() })
+            .count()
     }
 
     /// The grace periods this set waited for.
@@ -177,7 +199,10 @@ impl DevresSet {
     pub fn new(dev: &Device<Bound>) -> Result<Self> {
         let set = Arc::pin_init(RevocableSet::new(), GFP_KERNEL)?;
         devres::register(dev, RevokeOnUnbind(set.clone()), GFP_KERNEL)?;
-        Ok(Self { dev: dev.into(), set })
+        Ok(Self {
+            dev: dev.into(),
+            set,
+        })
     }
 
     /// Wraps `data` as a member of this set, as `Devres::new()` does for a
@@ -195,7 +220,12 @@ impl DevresSet {
             return Err(EINVAL);
         }
         let data = self.set.add(data)?;
-        Ok(SetDevres { dev_addr: addr_of(dev), dev: self.dev.clone(), set: self.set.clone(), data })
+        Ok(SetDevres {
+            dev_addr: addr_of(dev),
+            dev: self.dev.clone(),
+            set: self.set.clone(),
+            data,
+        })
     }
 }
 
@@ -228,7 +258,11 @@ impl<T: Send + Sync + 'static> SetDevres<T> {
     pub fn try_access(&self) -> Option<SetGuard<'_, T>> {
         let guard = rcu::read_lock();
         let data: *const T = self.set.access_with_guard(&self.data, &guard)?;
-        Some(SetGuard { data, _rcu: guard, _p: PhantomData })
+        Some(SetGuard {
+            data,
+            _rcu: guard,
+            _p: PhantomData,
+        })
     }
 
     /// Runs `f` on the object under an RCU read lock; `None` once revoked.
@@ -277,9 +311,12 @@ mod tests {
     use core::sync::atomic::AtomicBool;
     use kernel::{
         sync::Completion,
-        time::delay::{fsleep, udelay},
+        time::delay::{
+            fsleep,
+            udelay, //
+        },
         time::Delta,
-        workqueue,
+        workqueue, //
     };
 
     /// Counts its drops in a shared counter.
@@ -310,7 +347,13 @@ mod tests {
         let drops = counter();
         let mut members = KVec::new();
         for _ in 0..64 {
-            members.push(set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap(), GFP_KERNEL).unwrap();
+            members
+                .push(
+                    set.add::<Counted, Error>(Ok(Counted(drops.clone())))
+                        .unwrap(),
+                    GFP_KERNEL,
+                )
+                .unwrap();
         }
         assert!(access(&set, &members[63]));
         assert_eq!(set.revoke_all(), 64);
@@ -323,7 +366,9 @@ mod tests {
     fn double_revoke_is_a_no_op() {
         let set = new_set();
         let drops = counter();
-        let _m = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let _m = set
+            .add::<Counted, Error>(Ok(Counted(drops.clone())))
+            .unwrap();
         assert_eq!(set.revoke_all(), 1);
         assert_eq!(set.revoke_all(), 0);
         assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -334,7 +379,9 @@ mod tests {
     fn remove_after_revoke_does_not_drop_twice() {
         let set = new_set();
         let drops = counter();
-        let m = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let m = set
+            .add::<Counted, Error>(Ok(Counted(drops.clone())))
+            .unwrap();
         set.revoke_all();
         // SAFETY: no reader.
         unsafe { set.remove(&m) };
@@ -345,8 +392,12 @@ mod tests {
     fn early_remove_drops_now_and_leaves_the_rest() {
         let set = new_set();
         let drops = counter();
-        let a = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
-        let b = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let a = set
+            .add::<Counted, Error>(Ok(Counted(drops.clone())))
+            .unwrap();
+        let b = set
+            .add::<Counted, Error>(Ok(Counted(drops.clone())))
+            .unwrap();
         // SAFETY: no reader.
         unsafe { set.remove(&a) };
         assert_eq!(drops.load(Ordering::Relaxed), 1);
@@ -369,7 +420,10 @@ mod tests {
         set.revoke_all();
         assert!(set.is_revoked());
         let drops = counter();
-        assert_eq!(set.add::<Counted, Error>(Ok(Counted(drops.clone()))).err(), Some(ENXIO));
+        assert_eq!(
+            set.add::<Counted, Error>(Ok(Counted(drops.clone()))).err(),
+            Some(ENXIO)
+        );
         assert_eq!(drops.load(Ordering::Relaxed), 1);
     }
 
@@ -386,9 +440,17 @@ mod tests {
         }
         let set = new_set();
         let drops = counter();
-        let member = set.add::<Counted, Error>(Ok(Counted(drops.clone()))).unwrap();
+        let member = set
+            .add::<Counted, Error>(Ok(Counted(drops.clone())))
+            .unwrap();
         let s = Arc::new(
-            Shared { set, member, drops, inside: AtomicBool::new(false), dropped_while_inside: AtomicBool::new(false) },
+            Shared {
+                set,
+                member,
+                drops,
+                inside: AtomicBool::new(false),
+                dropped_while_inside: AtomicBool::new(false),
+            },
             GFP_KERNEL,
         )
         .unwrap();

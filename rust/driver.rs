@@ -16,18 +16,37 @@ pub mod region_io;
 #[path = "revocable_variants.rs"]
 pub mod revocable_variants;
 
-use abi::{DeviceIdRaw, DriverRaw, TYPE_LEN};
 pub use abi::DriverSlot;
-use core::{marker::PhantomData, pin::Pin, ptr::NonNull};
+use abi::{
+    DeviceIdRaw,
+    DriverRaw,
+    TYPE_LEN, //
+};
+use core::{
+    marker::PhantomData,
+    pin::Pin,
+    ptr::NonNull, //
+};
 use kernel::{
-    bindings, device,
-    device_id::{RawDeviceId, RawDeviceIdIndex},
+    bindings,
+    device,
+    device_id::{
+        RawDeviceId,
+        RawDeviceIdIndex, //
+    },
     driver,
-    error::{from_result, to_result},
-    ffi::{c_char, c_int, c_void},
+    error::{
+        from_result,
+        to_result, //
+    },
+    ffi::{
+        c_char,
+        c_int,
+        c_void, //
+    },
     prelude::*,
     types::Opaque,
-    ThisModule,
+    ThisModule, //
 };
 
 // The functions `drvsim.ko` exports (rust/exports.c).
@@ -63,6 +82,12 @@ impl DriverSlot {
     }
 }
 
+impl Default for DriverSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// A device type that a driver matches, with its id info.
 #[repr(transparent)]
 #[derive(Clone, Copy)]
@@ -73,7 +98,10 @@ impl DeviceId {
     pub const fn new(type_: &'static CStr) -> Self {
         let t = type_.to_bytes();
         assert!(t.len() < TYPE_LEN);
-        let mut raw = DeviceIdRaw { type_: [0; TYPE_LEN], driver_data: 0 };
+        let mut raw = DeviceIdRaw {
+            type_: [0; TYPE_LEN],
+            driver_data: 0,
+        };
         let mut i = 0;
         while i < t.len() {
             raw.type_[i] = t[i];
@@ -96,7 +124,8 @@ unsafe impl RawDeviceIdIndex for DeviceId {
 /// A driver's id table.
 pub type IdTable<T> = &'static dyn kernel::device_id::IdTable<DeviceId, T>;
 
-/// Declares a drvsim id table: `drvsim_device_table!(NAME, InfoType, [(DeviceId::new(c"t"), info), ...])`.
+/// Declares a drvsim id table:
+/// `drvsim_device_table!(NAME, InfoType, [(DeviceId::new(c"t"), info), ...])`.
 macro_rules! drvsim_device_table {
     ($name:ident, $info:ty, [$(($id:expr, $val:expr $(,)?)),* $(,)?]) => {
         static $name: ::kernel::device_id::IdArray<
@@ -262,7 +291,11 @@ unsafe impl<T: Driver + 'static> driver::DriverLayout for Adapter<T> {
 
 // SAFETY: `unregister` is only called after a successful `register`.
 unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
-    unsafe fn register(drv: &Opaque<DriverRaw>, name: &'static CStr, module: &'static ThisModule) -> Result {
+    unsafe fn register(
+        drv: &Opaque<DriverRaw>,
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> Result {
         let drv = drv.get();
         // SAFETY: `drv` is a default-initialised `DriverRaw` owned by the
         // pinned `Registration`; nothing else sees it yet.
@@ -271,7 +304,11 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             (*(*drv).as_raw()).groups = T::GROUPS;
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);
-            (*drv).sriov_configure = if T::HAS_SRIOV_CONFIGURE { Some(Self::sriov_configure_callback) } else { None };
+            (*drv).sriov_configure = if T::HAS_SRIOV_CONFIGURE {
+                Some(Self::sriov_configure_callback)
+            } else {
+                None
+            };
             (*drv).companion = T::COMPANION.map_or(core::ptr::null(), core::ptr::from_ref);
         }
         if let Some(slot) = T::SLOT {
@@ -279,7 +316,9 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         }
         // SAFETY: `drv` is pinned for the life of the registration; `name`
         // and `module` are static.
-        to_result(unsafe { drvsim_driver_register(drv, module.as_ptr().cast(), name.as_char_ptr().cast()) })
+        to_result(unsafe {
+            drvsim_driver_register(drv, module.as_ptr().cast(), name.as_char_ptr().cast())
+        })
     }
 
     unsafe fn unregister(drv: &Opaque<DriverRaw>) {
@@ -289,13 +328,14 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
 }
 
 impl<T: Driver + 'static> Adapter<T> {
-    unsafe extern "C" fn probe_callback(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int {
+    extern "C" fn probe_callback(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int {
         // SAFETY: the bus calls probe with a live device, holding its lock.
         // INVARIANT: the device is in probe for the duration of this call.
         let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
         // SAFETY: a non-NULL `id` is an entry of `T::ID_TABLE`, an
         // `IdArray<DeviceId, T::IdInfo>`, so its `driver_data` is a `&T::IdInfo`.
-        let info = (!id.is_null()).then(|| unsafe { (*id.cast::<DeviceId>()).info_unchecked::<T::IdInfo>() });
+        let info = (!id.is_null())
+            .then(|| unsafe { (*id.cast::<DeviceId>()).info_unchecked::<T::IdInfo>() });
         from_result(|| {
             // `set_drvdata()` allocates the driver data.
             abi::should_fail_alloc()?;
@@ -305,7 +345,7 @@ impl<T: Driver + 'static> Adapter<T> {
         })
     }
 
-    unsafe extern "C" fn remove_callback(dev: *mut bindings::device) {
+    extern "C" fn remove_callback(dev: *mut bindings::device) {
         // SAFETY: the bus calls remove with a bound device, holding its lock.
         let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
         // SAFETY: remove follows a successful probe, which stored `T::Data`.
@@ -313,12 +353,15 @@ impl<T: Driver + 'static> Adapter<T> {
         T::unbind(dev, data);
     }
 
-    unsafe extern "C" fn sriov_configure_callback(dev: *mut bindings::device, num_vfs: c_int) -> c_int {
+    extern "C" fn sriov_configure_callback(dev: *mut bindings::device, num_vfs: c_int) -> c_int {
         // SAFETY: the bus calls this for a bound device, holding its lock.
         let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
         // SAFETY: the device is bound, so probe stored `T::Data`.
         let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
-        match u32::try_from(num_vfs).map_err(|_| EINVAL).and_then(|n| T::sriov_configure(dev, data, n)) {
+        match u32::try_from(num_vfs)
+            .map_err(|_| EINVAL)
+            .and_then(|n| T::sriov_configure(dev, data, n))
+        {
             Ok(n) => n as c_int,
             Err(e) => e.to_errno(),
         }

@@ -9,12 +9,17 @@ use crate::{
     abi::DriverRaw,
     bus,
     device::DrvsimDevice,
-    lifecycle, registration,
+    lifecycle,
+    registration, //
 };
 use kernel::{
     bindings,
-    ffi::{c_char, c_int, c_void},
-    prelude::*,
+    ffi::{
+        c_char,
+        c_int,
+        c_void, //
+    },
+    prelude::*, //
 };
 
 /// 0, or the negative errno of `r`.
@@ -97,7 +102,10 @@ pub(crate) unsafe extern "C" fn drvsim_device_is_present(dev: *const bindings::d
 ///
 /// `dev` must be a drvsim device bound to the calling driver.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn drvsim_sriov_enable(dev: *mut bindings::device, num_vfs: c_int) -> c_int {
+pub(crate) unsafe extern "C" fn drvsim_sriov_enable(
+    dev: *mut bindings::device,
+    num_vfs: c_int,
+) -> c_int {
     // SAFETY: the caller's own bound device, so a live drvsim device
     // (safety requirement).
     let pf = unsafe { DrvsimDevice::from_raw(dev) };
@@ -147,10 +155,14 @@ pub(crate) unsafe extern "C" fn drvsim_region_read32(
 ) -> c_int {
     // SAFETY: the caller passes a live drvsim device (safety requirement).
     let dev = unsafe { DrvsimDevice::from_raw(dev) };
-    errno(dev.region(index).and_then(|r| r.read32(offset as usize)).map(|v| {
-        // SAFETY: `value` is valid for a write (safety requirement).
-        unsafe { value.write(v) }
-    }))
+    errno(
+        dev.region(index)
+            .and_then(|r| r.read32(offset as usize))
+            .map(|v| {
+                // SAFETY: `value` is valid for a write (safety requirement).
+                unsafe { value.write(v) }
+            }),
+    )
 }
 
 /// Writes `value` to register `offset` of region `index` of `dev`: 0,
@@ -169,7 +181,10 @@ pub(crate) unsafe extern "C" fn drvsim_region_write32(
 ) -> c_int {
     // SAFETY: the caller passes a live drvsim device (safety requirement).
     let dev = unsafe { DrvsimDevice::from_raw(dev) };
-    errno(dev.region(index).and_then(|r| r.write32(offset as usize, value)))
+    errno(
+        dev.region(index)
+            .and_then(|r| r.write32(offset as usize, value)),
+    )
 }
 
 /// The number of regions of `dev`.

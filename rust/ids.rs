@@ -3,8 +3,14 @@
 //! Drivers' id tables: the driver embedding a `struct device_driver`, and
 //! looking a device type up in its table.
 
-use crate::abi::{DeviceIdRaw, DriverRaw};
-use kernel::{bindings, prelude::*};
+use crate::abi::{
+    DeviceIdRaw,
+    DriverRaw, //
+};
+use kernel::{
+    bindings,
+    prelude::*, //
+};
 
 /// The entry of `ids` (terminated by an empty type) matching `type_`.
 pub(crate) fn lookup_id<'a>(
@@ -47,7 +53,13 @@ pub(crate) fn in_id_table(drv: &DriverRaw, type_: &[u8]) -> bool {
 pub(crate) unsafe fn to_driver<'a>(drv: *const bindings::device_driver) -> &'a DriverRaw {
     // SAFETY: drvsim drivers embed their `device_driver` in a `DriverRaw`
     // (`Opaque` is transparent), which lives as long as the registration.
-    unsafe { &*kernel::container_of!(drv.cast::<kernel::types::Opaque<bindings::device_driver>>(), DriverRaw, driver) }
+    unsafe {
+        &*kernel::container_of!(
+            drv.cast::<kernel::types::Opaque<bindings::device_driver>>(),
+            DriverRaw,
+            driver
+        )
+    }
 }
 
 #[kunit_tests(drvsim_match)]
@@ -58,14 +70,20 @@ mod tests {
     fn id(t: &[u8], data: usize) -> DeviceIdRaw {
         let mut type_ = [0u8; TYPE_LEN];
         type_[..t.len()].copy_from_slice(t);
-        DeviceIdRaw { type_, driver_data: data }
+        DeviceIdRaw {
+            type_,
+            driver_data: data,
+        }
     }
 
     #[test]
     fn lookup_finds_exact_type() {
         let table = [id(b"sample", 0), id(b"sample-vf", 1), id(b"", 0)];
         assert_eq!(lookup_id(&table, b"sample").map(|i| i.driver_data), Some(0));
-        assert_eq!(lookup_id(&table, b"sample-vf").map(|i| i.driver_data), Some(1));
+        assert_eq!(
+            lookup_id(&table, b"sample-vf").map(|i| i.driver_data),
+            Some(1)
+        );
     }
 
     #[test]

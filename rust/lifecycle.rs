@@ -9,11 +9,20 @@
 //! release or a probe, which take device locks. See `Documentation/drvsim.rst`.
 
 use crate::{
-    device::{DevRef, DrvsimDevice, Spec},
-    names, rescan_remove, sriov,
+    device::{
+        DevRef,
+        DrvsimDevice,
+        Spec, //
+    },
+    names,
+    rescan_remove,
+    sriov, //
 };
 use core::sync::atomic::Ordering;
-use kernel::{bindings, prelude::*};
+use kernel::{
+    bindings,
+    prelude::*, //
+};
 
 /// Adds a device to the bus, not yet probed: reserves the name under the
 /// rescan/remove lock (`EEXIST` if taken), then calls `device_add()`
@@ -124,8 +133,13 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
     }
     // Room for every VF up front: a VF that is added but cannot be listed
     // would be out of reach of `remove_vfs()`.
-    let reserved = crate::abi::should_fail_alloc()
-        .and_then(|()| pf.sriov.vfs.lock().reserve(n as usize, GFP_KERNEL).map_err(Error::from));
+    let reserved = crate::abi::should_fail_alloc().and_then(|()| {
+        pf.sriov
+            .vfs
+            .lock()
+            .reserve(n as usize, GFP_KERNEL)
+            .map_err(Error::from)
+    });
     if let Err(e) = reserved {
         pf.sriov.num_vfs.store(0, Ordering::Release);
         return Err(e);

@@ -7,13 +7,20 @@
 use crate::{
     parse::Name,
     rescan_remove,
-    sysfs::Static,
+    sysfs::Static, //
 };
 use core::{
     ptr,
-    sync::atomic::{AtomicBool, AtomicPtr, Ordering},
+    sync::atomic::{
+        AtomicBool,
+        AtomicPtr,
+        Ordering, //
+    }, //
 };
-use kernel::{bindings, prelude::*};
+use kernel::{
+    bindings,
+    prelude::*, //
+};
 
 kernel::sync::global_lock! {
     // SAFETY: initialised in `init()` before the bus exists.
@@ -44,7 +51,8 @@ pub(crate) unsafe fn init(bus: &'static Static<bindings::bus_type>) -> Result {
     CLOSING.store(false, Ordering::Release);
     BUS.store(bus.get(), Ordering::Release);
     // SAFETY: a static name; no owner module link is needed.
-    let root = unsafe { bindings::__root_device_register(c"drvsim".as_char_ptr(), ptr::null_mut()) };
+    let root =
+        unsafe { bindings::__root_device_register(c"drvsim".as_char_ptr(), ptr::null_mut()) };
     ROOT.store(kernel::error::from_err_ptr(root)?, Ordering::Release);
     Ok(())
 }

@@ -180,7 +180,14 @@ mod tests {
         assert!(Name::parse(&[b'a'; NAME_MAX]).is_ok());
         assert_eq!(Name::parse(&[b'a'; NAME_MAX + 1]).err(), Some(EINVAL));
         assert_eq!(Name::parse(b"").err(), Some(EINVAL));
-        for bad in [&b"Upper"[..], b"sp ace", b"sl/ash", b"\xc3\xa9", b".", b".."] {
+        for bad in [
+            &b"Upper"[..],
+            b"sp ace",
+            b"sl/ash",
+            b"\xc3\xa9",
+            b".",
+            b"..",
+        ] {
             assert_eq!(Name::parse(bad).err(), Some(EINVAL));
         }
         assert_eq!(Name::parse(b"...").map(|n| n.len), Ok(3));
@@ -199,10 +206,29 @@ mod tests {
         let vf = pf.vf_name(1023);
         assert_eq!(&vf.as_bytes()[NAME_MAX..], b"-vf1023");
         assert_eq!(vf.as_cstr().to_bytes().len(), NAME_MAX + 7);
-        assert_eq!(Name::parse(b"pf0").unwrap().vf_name(0).as_bytes(), b"pf0-vf0");
-        assert_eq!(Name::parse(b"sample").unwrap().vf_type().unwrap().as_bytes(), b"sample-vf");
-        assert_eq!(Name::parse(&[b't'; NAME_MAX - 3]).unwrap().vf_type().map(|t| t.len), Ok(NAME_MAX));
-        assert_eq!(Name::parse(&[b't'; NAME_MAX - 2]).unwrap().vf_type().err(), Some(EINVAL));
+        assert_eq!(
+            Name::parse(b"pf0").unwrap().vf_name(0).as_bytes(),
+            b"pf0-vf0"
+        );
+        assert_eq!(
+            Name::parse(b"sample")
+                .unwrap()
+                .vf_type()
+                .unwrap()
+                .as_bytes(),
+            b"sample-vf"
+        );
+        assert_eq!(
+            Name::parse(&[b't'; NAME_MAX - 3])
+                .unwrap()
+                .vf_type()
+                .map(|t| t.len),
+            Ok(NAME_MAX)
+        );
+        assert_eq!(
+            Name::parse(&[b't'; NAME_MAX - 2]).unwrap().vf_type().err(),
+            Some(EINVAL)
+        );
     }
 
     #[test]
@@ -237,17 +263,31 @@ mod tests {
         let d = nd(b"pf0  regions=4 type=faulty totalvfs=8").unwrap();
         assert_eq!(d.type_.as_bytes(), b"faulty");
         assert_eq!((d.totalvfs, d.regions), (8, 4));
-        assert_eq!(nd(b"pf0 totalvfs=1024").map(|d| d.totalvfs), Ok(TOTALVFS_MAX));
+        assert_eq!(
+            nd(b"pf0 totalvfs=1024").map(|d| d.totalvfs),
+            Ok(TOTALVFS_MAX)
+        );
         assert_eq!(nd(b"pf0 regions=256").map(|d| d.regions), Ok(REGIONS_MAX));
     }
 
     #[test]
     fn new_device_rejects_malformed() {
         for bad in [
-            &b""[..], b"\n", b"Dev", b"dev type", b"dev type=", b"dev type=A",
-            b"dev color=red", b"dev totalvfs=-1", b"dev totalvfs=1025",
-            b"dev totalvfs=0x10", b"dev regions=257", b"dev regions=99999999999",
-            b"dev type=a type=b", b"dev regions=1 regions=1", b"dev\n\n",
+            &b""[..],
+            b"\n",
+            b"Dev",
+            b"dev type",
+            b"dev type=",
+            b"dev type=A",
+            b"dev color=red",
+            b"dev totalvfs=-1",
+            b"dev totalvfs=1025",
+            b"dev totalvfs=0x10",
+            b"dev regions=257",
+            b"dev regions=99999999999",
+            b"dev type=a type=b",
+            b"dev regions=1 regions=1",
+            b"dev\n\n",
         ] {
             assert_eq!(nd(bad).err(), Some(EINVAL));
         }

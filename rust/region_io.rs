@@ -19,22 +19,36 @@
 //! `Io::try_read32()` does, because the simulation can refuse an access.
 
 use super::{
-    devres_set::{DevresSet, SetDevres},
-    Device,
+    devres_set::{
+        DevresSet,
+        SetDevres, //
+    },
+    Device, //
 };
 use kernel::{
-    bindings, device,
+    bindings,
+    device,
     devres::Devres,
     error::to_result,
     ffi::c_int,
     prelude::*,
-    sync::aref::ARef,
+    sync::aref::ARef, //
 };
 
 #[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
-    fn drvsim_region_read32(dev: *const bindings::device, index: u32, offset: u32, value: *mut u32) -> c_int;
-    fn drvsim_region_write32(dev: *const bindings::device, index: u32, offset: u32, value: u32) -> c_int;
+    fn drvsim_region_read32(
+        dev: *const bindings::device,
+        index: u32,
+        offset: u32,
+        value: *mut u32,
+    ) -> c_int;
+    fn drvsim_region_write32(
+        dev: *const bindings::device,
+        index: u32,
+        offset: u32,
+        value: u32,
+    ) -> c_int;
     fn drvsim_device_regions(dev: *const bindings::device) -> u32;
 }
 
@@ -90,9 +104,11 @@ impl RegionIo {
         index: u32,
         f: impl FnOnce(&RegionIo) -> R,
     ) -> R {
-        // SAFETY: per the safety requirements; `ManuallyDrop` keeps the
-        // reference that `from_raw` assumes from being put.
-        let io = core::mem::ManuallyDrop::new(RegionIo { dev: unsafe { ARef::from_raw(dev) }, index });
+        // SAFETY: `dev` is live (safety requirement); `ManuallyDrop` keeps
+        // the reference that `from_raw` assumes from being put.
+        let dev = unsafe { ARef::from_raw(dev) };
+        // INVARIANT: `dev` has more than `index` regions (safety requirement).
+        let io = core::mem::ManuallyDrop::new(RegionIo { dev, index });
         f(&io)
     }
 }
@@ -114,7 +130,10 @@ impl Device<device::Bound> {
             return Err(EINVAL);
         }
         // INVARIANT: checked above.
-        Ok(RegionIo { dev: self.as_ref().into(), index })
+        Ok(RegionIo {
+            dev: self.as_ref().into(),
+            index,
+        })
     }
 
     /// Region `index` as a kernel `Devres`, revoked on unbind with its own

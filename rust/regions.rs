@@ -18,7 +18,10 @@
 //! long as the device (`release` frees it), so even a stale access cannot
 //! touch freed memory; revocation on unbind is the drivers' wrappers' job.
 
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{
+    AtomicU32,
+    Ordering, //
+};
 use kernel::prelude::*;
 
 /// Size of a region in bytes.
@@ -41,7 +44,10 @@ pub(crate) struct Region {
 impl Region {
     /// A region with all registers 0.
     pub(crate) fn new(index: u32) -> Self {
-        Self { index, regs: [const { AtomicU32::new(0) }; REGION_SIZE / 4] }
+        Self {
+            index,
+            regs: [const { AtomicU32::new(0) }; REGION_SIZE / 4],
+        }
     }
 
     fn slot(&self, offset: usize) -> Result<&AtomicU32> {

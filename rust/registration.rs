@@ -31,20 +31,39 @@
 use crate::{
     abi::DriverRaw,
     ids,
-    parse::{self, Name},
-    sysfs::{self, Static},
+    parse::{
+        self,
+        Name, //
+    },
+    sysfs::{
+        self,
+        Static, //
+    }, //
 };
 use core::{
     ptr,
-    sync::atomic::{AtomicPtr, AtomicU32, Ordering},
+    sync::atomic::{
+        AtomicPtr,
+        AtomicU32,
+        Ordering, //
+    }, //
 };
 use kernel::{
     bindings,
     error::to_result,
-    ffi::{c_char, c_void},
-    new_condvar, new_mutex,
+    ffi::{
+        c_char,
+        c_void, //
+    },
+    new_condvar,
+    new_mutex,
     prelude::*,
-    sync::{Arc, ArcBorrow, CondVar, Mutex},
+    sync::{
+        Arc,
+        ArcBorrow,
+        CondVar,
+        Mutex, //
+    }, //
 };
 
 /// Whether `legacy_get_driver` restores the broken design.
@@ -183,7 +202,10 @@ impl DriverState {
         }
         inner.pins += 1;
         // INVARIANT: counted above, while registered.
-        Some(DriverPin { st: self.into(), counted: true })
+        Some(DriverPin {
+            st: self.into(),
+            counted: true,
+        })
     }
 
     /// Marks the registration dead and waits until nothing pins it
@@ -209,7 +231,10 @@ impl DriverState {
         let mut inner = self.inner.lock();
         if legacy() {
             inner.ids.add(type_, in_table)?;
-            return Ok(Some(DriverPin { st: self.into(), counted: false }));
+            return Ok(Some(DriverPin {
+                st: self.into(),
+                counted: false,
+            }));
         }
         match inner.state {
             State::Dead => Err(ENODEV),
@@ -218,7 +243,10 @@ impl DriverState {
                 inner.ids.add(type_, in_table)?;
                 inner.pins += 1;
                 // INVARIANT: counted above, while registered.
-                Ok(Some(DriverPin { st: self.into(), counted: true }))
+                Ok(Some(DriverPin {
+                    st: self.into(),
+                    counted: true,
+                }))
             }
         }
     }
@@ -262,8 +290,18 @@ impl DriverPin {
             // seed's fix, which took a reference on whatever `drv` pointed
             // to. A driver that is not registered has no state: NULL
             // `bus_private`, and the lookup crashes, as usb-serial's did.
-            let st = unsafe { ArcBorrow::from_raw((*drv).bus_private.load(Ordering::Acquire).cast::<DriverState>()) };
-            return Some(Self { st: st.into(), counted: false });
+            let st = unsafe {
+                ArcBorrow::from_raw(
+                    (*drv)
+                        .bus_private
+                        .load(Ordering::Acquire)
+                        .cast::<DriverState>(),
+                )
+            };
+            return Some(Self {
+                st: st.into(),
+                counted: false,
+            });
         }
         let registry = REGISTRY.lock();
         let st = registry.iter().find(|s| ptr::eq(s.drv, drv))?;
@@ -334,7 +372,13 @@ enum Step {
     Live = 5,
 }
 
-const STEPS: [Step; 5] = [Step::State, Step::DriverRegister, Step::NewId, Step::RemoveId, Step::Live];
+const STEPS: [Step; 5] = [
+    Step::State,
+    Step::DriverRegister,
+    Step::NewId,
+    Step::RemoveId,
+    Step::Live,
+];
 
 /// `fail_register_step` (debugfs): 0, or the step after which every
 /// registration fails with `ENOMEM`.
@@ -352,7 +396,11 @@ fn injected(step: Step, st: &DriverState) -> Result {
     if FAIL_STEP.load(Ordering::Relaxed) != step as u32 {
         return Ok(());
     }
-    let mut left = if step >= Step::NewId { FAIL_WAIT_MS.load(Ordering::Relaxed) } else { 0 };
+    let mut left = if step >= Step::NewId {
+        FAIL_WAIT_MS.load(Ordering::Relaxed)
+    } else {
+        0
+    };
     while left > 0 && st.inner.lock().ids.0.is_empty() {
         // SAFETY: process context (module init).
         unsafe { bindings::msleep(10) };
@@ -374,18 +422,23 @@ impl DriverState {
     /// `self.drv` is being registered by [`register`], which runs the
     /// steps in order, once each.
     unsafe fn run(&self, step: Step) -> Result {
-        // SAFETY: per the safety requirement the registration is under way.
+        // SAFETY: the registration is under way (safety requirement), so
+        // the driver is valid.
         let drv = unsafe { self.driver() }.as_raw();
         match step {
             Step::State => Ok(()),
             // SAFETY: `drv` is valid, pinned and ready for the driver core.
             Step::DriverRegister => to_result(unsafe { bindings::driver_register(drv) }),
-            // SAFETY: `drv` is registered with the driver core (previous
-            // step); the attribute is static.
-            Step::NewId => to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_NEW_ID.get()) }),
-            // SAFETY: `drv` is registered with the driver core (step
-            // `DriverRegister`); the attribute is static.
-            Step::RemoveId => to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_REMOVE_ID.get()) }),
+            Step::NewId => {
+                // SAFETY: `drv` is registered with the driver core (previous
+                // step); the attribute is static.
+                to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_NEW_ID.get()) })
+            }
+            Step::RemoveId => {
+                // SAFETY: `drv` is registered with the driver core (step
+                // `DriverRegister`); the attribute is static.
+                to_result(unsafe { bindings::driver_create_file(drv, DRV_ATTR_REMOVE_ID.get()) })
+            }
             Step::Live => {
                 let written = {
                     let mut inner = self.inner.lock();
@@ -532,14 +585,22 @@ fn remove_id(drv: &DriverRaw, input: &[u8]) -> Result {
     }
 }
 
-unsafe extern "C" fn new_id_store(drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+extern "C" fn new_id_store(
+    drv: *mut bindings::device_driver,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs calls this for a drvsim driver whose attribute exists,
     // so it is registered during the call; it passes the input it received.
     let (drv, input) = unsafe { (ids::to_driver(drv), sysfs::input(buf, count)) };
     sysfs::store_result(new_id(drv, input), count)
 }
 
-unsafe extern "C" fn remove_id_store(drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+extern "C" fn remove_id_store(
+    drv: *mut bindings::device_driver,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: as in `new_id_store()`.
     let (drv, input) = unsafe { (ids::to_driver(drv), sysfs::input(buf, count)) };
     sysfs::store_result(remove_id(drv, input), count)
@@ -556,8 +617,18 @@ pub(crate) fn init() {
     // the file functions and by `debugfs_remove()`.
     unsafe {
         let dir = bindings::debugfs_create_dir(c"drvsim".as_char_ptr(), ptr::null_mut());
-        bindings::debugfs_create_u32(c"fail_register_step".as_char_ptr(), 0o600, dir, FAIL_STEP.as_ptr());
-        bindings::debugfs_create_u32(c"fail_register_wait_ms".as_char_ptr(), 0o600, dir, FAIL_WAIT_MS.as_ptr());
+        bindings::debugfs_create_u32(
+            c"fail_register_step".as_char_ptr(),
+            0o600,
+            dir,
+            FAIL_STEP.as_ptr(),
+        );
+        bindings::debugfs_create_u32(
+            c"fail_register_wait_ms".as_char_ptr(),
+            0o600,
+            dir,
+            FAIL_WAIT_MS.as_ptr(),
+        );
         DEBUGFS.store(dir, Ordering::Release);
     }
 }

@@ -21,9 +21,17 @@ use core::{
     cell::UnsafeCell,
     marker::PhantomData,
     ptr,
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{
+        AtomicPtr,
+        Ordering, //
+    }, //
 };
-use kernel::{bindings, prelude::*, sync::GlobalGuard, task::Task};
+use kernel::{
+    bindings,
+    prelude::*,
+    sync::GlobalGuard,
+    task::Task, //
+};
 
 kernel::sync::global_lock! {
     // SAFETY: initialised by `init()` from module init, before first use.

@@ -15,15 +15,21 @@
 
 use core::{
     ops::Deref,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{
+        AtomicBool,
+        Ordering, //
+    }, //
 };
 use kernel::{
     bindings,
     prelude::*,
     revocable::Revocable,
     static_lock_class,
-    sync::srcu::{Guard as SrcuLock, Srcu},
-    types::Opaque,
+    sync::srcu::{
+        Guard as SrcuLock,
+        Srcu, //
+    },
+    types::Opaque, //
 };
 
 /// The reader side of a sleepable revocable: a lock that readers hold,
@@ -87,7 +93,8 @@ impl ReadSide for RwSem {
         try_pin_init!(Self {
             // SAFETY: `slot` is valid, pinned memory for an rwsem.
             inner <- Opaque::ffi_init(|slot| unsafe {
-                bindings::__init_rwsem(slot, c"drvsim_rwsem_revocable".as_char_ptr(), static_lock_class!().as_ptr())
+                let name = c"drvsim_rwsem_revocable".as_char_ptr();
+                bindings::__init_rwsem(slot, name, static_lock_class!().as_ptr())
             }),
         }? Error)
     }
@@ -172,7 +179,8 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
     /// Returns whether this call revoked it.
     pub fn revoke(&self) -> bool {
         let mut revoked = false;
-        self.side.close_and_wait(|| revoked = self.available.swap(false, Ordering::AcqRel));
+        self.side
+            .close_and_wait(|| revoked = self.available.swap(false, Ordering::AcqRel));
         // SAFETY: `available` is false and every reader that saw it true
         // has left, so no reader is inside.
         revoked && unsafe { self.data.revoke_nosync() }
@@ -199,9 +207,15 @@ mod tests {
     use super::*;
     use core::sync::atomic::AtomicUsize;
     use kernel::{
-        sync::{Arc, Completion},
-        time::{delay::fsleep, Delta},
-        workqueue,
+        sync::{
+            Arc,
+            Completion, //
+        },
+        time::{
+            delay::fsleep,
+            Delta, //
+        },
+        workqueue, //
     };
 
     /// Counts its drops.
@@ -218,17 +232,26 @@ mod tests {
     /// revoke returned, whether the reader had left when revoke returned).
     fn revoke_waits_for_a_sleeping_reader<S: ReadSide + 'static>() -> (usize, usize, bool) {
         let drops = Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap();
-        let r = Arc::pin_init(SleepableRevocable::<Counted, S>::new(Ok::<_, Error>(Counted(drops.clone()))), GFP_KERNEL)
-            .unwrap();
+        let r = Arc::pin_init(
+            SleepableRevocable::<Counted, S>::new(Ok::<_, Error>(Counted(drops.clone()))),
+            GFP_KERNEL,
+        )
+        .unwrap();
         let inside = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
-        let left = Arc::new((AtomicBool::new(false), AtomicUsize::new(usize::MAX)), GFP_KERNEL).unwrap();
+        let left = Arc::new(
+            (AtomicBool::new(false), AtomicUsize::new(usize::MAX)),
+            GFP_KERNEL,
+        )
+        .unwrap();
         let (r2, inside2, left2, drops2) = (r.clone(), inside.clone(), left.clone(), drops.clone());
         workqueue::system()
             .try_spawn(GFP_KERNEL, move || {
                 let g = r2.try_access();
                 inside2.complete_all();
                 fsleep(Delta::from_millis(30));
-                left2.1.store(drops2.load(Ordering::Relaxed), Ordering::Relaxed);
+                left2
+                    .1
+                    .store(drops2.load(Ordering::Relaxed), Ordering::Relaxed);
                 // Before leaving: a revoke that waited for us sees it.
                 left2.0.store(true, Ordering::Release);
                 drop(g);
@@ -237,7 +260,11 @@ mod tests {
         inside.wait_for_completion();
         r.revoke();
         let left_first = left.0.load(Ordering::Acquire);
-        (left.1.load(Ordering::Relaxed), drops.load(Ordering::Relaxed), left_first)
+        (
+            left.1.load(Ordering::Relaxed),
+            drops.load(Ordering::Relaxed),
+            left_first,
+        )
     }
 
     #[test]
@@ -252,7 +279,11 @@ mod tests {
 
     /// Access, revoke, access again, revoke again: what each step saw.
     fn revoke_then_access<S: ReadSide>() -> (Option<u32>, bool, bool, bool, bool) {
-        let r = Arc::pin_init(SleepableRevocable::<u32, S>::new(Ok::<u32, Error>(7)), GFP_KERNEL).unwrap();
+        let r = Arc::pin_init(
+            SleepableRevocable::<u32, S>::new(Ok::<u32, Error>(7)),
+            GFP_KERNEL,
+        )
+        .unwrap();
         let before = r.try_access().map(|g| *g);
         let revoked = r.revoke();
         let after = r.try_access().is_none();
@@ -261,11 +292,17 @@ mod tests {
 
     #[test]
     fn srcu_revoke_then_access_fails() {
-        assert_eq!(revoke_then_access::<Srcu>(), (Some(7), true, true, true, false));
+        assert_eq!(
+            revoke_then_access::<Srcu>(),
+            (Some(7), true, true, true, false)
+        );
     }
 
     #[test]
     fn rwsem_revoke_then_access_fails() {
-        assert_eq!(revoke_then_access::<RwSem>(), (Some(7), true, true, true, false));
+        assert_eq!(
+            revoke_then_access::<RwSem>(),
+            (Some(7), true, true, true, false)
+        );
     }
 }

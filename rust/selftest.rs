@@ -3,7 +3,10 @@
 //! Deliberate lockdep splats: positive controls proving that the test
 //! suite's log scanner catches what it claims to catch.
 
-use kernel::{new_mutex, prelude::*};
+use kernel::{
+    new_mutex,
+    prelude::*, //
+};
 
 /// Takes lock A then B, and later B then A: no deadlock (one thread), but
 /// lockdep reports "possible circular locking dependency detected".
@@ -21,7 +24,6 @@ pub(crate) fn lockdep_abba() -> Result {
     pr_info!("drvsim: selftest_lockdep_abba done\n");
     Ok(())
 }
-
 
 /// Leaks one allocation: kmemleak must report an unreferenced object.
 pub(crate) fn kmemleak_leak() -> Result {

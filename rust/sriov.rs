@@ -12,16 +12,30 @@
 //! `Documentation/drvsim.rst`.
 
 use crate::{
-    device::{DevRef, DrvsimDevice},
-    parse, rescan_remove,
-    sysfs::{self, ShowBuf, Static},
+    device::{
+        DevRef,
+        DrvsimDevice, //
+    },
+    parse,
+    rescan_remove,
+    sysfs::{
+        self,
+        ShowBuf,
+        Static, //
+    }, //
 };
-use core::{ptr, sync::atomic::Ordering};
+use core::{
+    ptr,
+    sync::atomic::Ordering, //
+};
 use kernel::{
     bindings,
     error::to_result,
-    ffi::{c_char, c_int},
-    prelude::*,
+    ffi::{
+        c_char,
+        c_int, //
+    },
+    prelude::*, //
 };
 
 /// `virtfn<index>`, the name of a PF's link to a VF, NUL-terminated on the
@@ -49,9 +63,19 @@ fn link(pf: &DrvsimDevice, vf: &DrvsimDevice, index: u32) -> Result {
     let name = Virtfn::new(index);
     // SAFETY: both devices are registered; their kobjects are live.
     unsafe {
-        to_result(bindings::sysfs_create_link(&raw mut (*pf.as_raw()).kobj, &raw mut (*vf.as_raw()).kobj, name.as_char_ptr()))?;
-        to_result(bindings::sysfs_create_link(&raw mut (*vf.as_raw()).kobj, &raw mut (*pf.as_raw()).kobj, c"physfn".as_char_ptr()))
-            .inspect_err(|_| bindings::sysfs_remove_link(&raw mut (*pf.as_raw()).kobj, name.as_char_ptr()))
+        to_result(bindings::sysfs_create_link(
+            &raw mut (*pf.as_raw()).kobj,
+            &raw mut (*vf.as_raw()).kobj,
+            name.as_char_ptr(),
+        ))?;
+        to_result(bindings::sysfs_create_link(
+            &raw mut (*vf.as_raw()).kobj,
+            &raw mut (*pf.as_raw()).kobj,
+            c"physfn".as_char_ptr(),
+        ))
+        .inspect_err(|_| {
+            bindings::sysfs_remove_link(&raw mut (*pf.as_raw()).kobj, name.as_char_ptr())
+        })
     }
 }
 
@@ -60,7 +84,10 @@ fn unlink(pf: &DrvsimDevice, index: u32, vf: &DrvsimDevice) {
     // SAFETY: both devices are still registered; removing a link that does
     // not exist is harmless.
     unsafe {
-        bindings::sysfs_remove_link(&raw mut (*pf.as_raw()).kobj, Virtfn::new(index).as_char_ptr());
+        bindings::sysfs_remove_link(
+            &raw mut (*pf.as_raw()).kobj,
+            Virtfn::new(index).as_char_ptr(),
+        );
         bindings::sysfs_remove_link(&raw mut (*vf.as_raw()).kobj, c"physfn".as_char_ptr());
     }
 }
@@ -104,10 +131,14 @@ pub(crate) fn publish_vf(pf: &DrvsimDevice, vf: &DevRef, index: u32) -> Result {
         return Ok(());
     }
     link(pf, vf, index)?;
-    pf.sriov.vfs.lock().push(vf.clone(), GFP_KERNEL).map_err(|e| {
-        unlink(pf, index, vf);
-        Error::from(e)
-    })
+    pf.sriov
+        .vfs
+        .lock()
+        .push(vf.clone(), GFP_KERNEL)
+        .map_err(|e| {
+            unlink(pf, index, vf);
+            Error::from(e)
+        })
 }
 
 /// A copy of `pf`'s VF list, to walk without holding its lock.
@@ -122,7 +153,7 @@ pub(crate) fn listed_vfs(pf: &DrvsimDevice) -> Result<KVec<DevRef>> {
 }
 
 /// `sriov_totalvfs`.
-unsafe extern "C" fn totalvfs_show(
+extern "C" fn totalvfs_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
@@ -134,7 +165,7 @@ unsafe extern "C" fn totalvfs_show(
 }
 
 /// `sriov_numvfs` (read).
-unsafe extern "C" fn numvfs_show(
+extern "C" fn numvfs_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
@@ -147,7 +178,7 @@ unsafe extern "C" fn numvfs_show(
 
 /// `sriov_numvfs` (write), as PCI's `sriov_numvfs_store()`: calls the bound
 /// driver's `sriov_configure` with the PF's device lock held.
-unsafe extern "C" fn numvfs_store(
+extern "C" fn numvfs_store(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *const c_char,
@@ -184,7 +215,7 @@ fn set_num_vfs(pf: &DrvsimDevice, n: u16) -> Result {
 }
 
 /// `sriov_drivers_autoprobe` (read).
-unsafe extern "C" fn autoprobe_show(
+extern "C" fn autoprobe_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
@@ -196,7 +227,7 @@ unsafe extern "C" fn autoprobe_show(
 }
 
 /// `sriov_drivers_autoprobe` (write): `kstrtobool()` syntax.
-unsafe extern "C" fn autoprobe_store(
+extern "C" fn autoprobe_store(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
     buf: *const c_char,
@@ -210,7 +241,7 @@ unsafe extern "C" fn autoprobe_store(
 }
 
 /// Shows the SR-IOV attributes on PFs only.
-unsafe extern "C" fn pf_attr_visible(
+extern "C" fn pf_attr_visible(
     kobj: *mut bindings::kobject,
     attr: *mut bindings::attribute,
     _n: c_int,
@@ -225,12 +256,21 @@ unsafe extern "C" fn pf_attr_visible(
     unsafe { (*attr).mode }
 }
 
-static ATTR_TOTALVFS: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"sriov_totalvfs", Some(totalvfs_show), None));
-static ATTR_NUMVFS: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"sriov_numvfs", Some(numvfs_show), Some(numvfs_store)));
-static ATTR_AUTOPROBE: Static<bindings::device_attribute> =
-    Static::new(sysfs::dev_attr(c"sriov_drivers_autoprobe", Some(autoprobe_show), Some(autoprobe_store)));
+static ATTR_TOTALVFS: Static<bindings::device_attribute> = Static::new(sysfs::dev_attr(
+    c"sriov_totalvfs",
+    Some(totalvfs_show),
+    None,
+));
+static ATTR_NUMVFS: Static<bindings::device_attribute> = Static::new(sysfs::dev_attr(
+    c"sriov_numvfs",
+    Some(numvfs_show),
+    Some(numvfs_store),
+));
+static ATTR_AUTOPROBE: Static<bindings::device_attribute> = Static::new(sysfs::dev_attr(
+    c"sriov_drivers_autoprobe",
+    Some(autoprobe_show),
+    Some(autoprobe_store),
+));
 static PF_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
     ATTR_TOTALVFS.get().cast(),
     ATTR_NUMVFS.get().cast(),

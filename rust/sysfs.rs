@@ -9,7 +9,12 @@
 //! each includer uses only part of it: every includer declares it `pub`.
 
 use core::cell::UnsafeCell;
-use kernel::{bindings, error::to_result, ffi::c_char, prelude::*};
+use kernel::{
+    bindings,
+    error::to_result,
+    ffi::c_char,
+    prelude::*, //
+};
 
 /// A C object with a static address that the driver core reads and writes.
 ///
@@ -37,6 +42,7 @@ impl<T> Static<T> {
 }
 
 /// A `struct attribute` named `name` with permissions `mode`.
+#[expect(clippy::disallowed_methods, reason = "`as_char_ptr()` is not `const`")]
 pub const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute {
     // SAFETY: `struct attribute` is plain C data for which all-zero is valid
     // (NULL pointers, zero mode, an unused lockdep key).
@@ -47,8 +53,11 @@ pub const fn attr(name: &'static CStr, mode: u16) -> bindings::attribute {
 }
 
 /// A device attribute's `show`, as the driver core calls it.
-pub type DevShow =
-    unsafe extern "C" fn(*mut bindings::device, *mut bindings::device_attribute, *mut c_char) -> isize;
+pub type DevShow = unsafe extern "C" fn(
+    *mut bindings::device,
+    *mut bindings::device_attribute,
+    *mut c_char,
+) -> isize;
 /// A device attribute's `store`, as the driver core calls it.
 pub type DevStore = unsafe extern "C" fn(
     *mut bindings::device,
@@ -85,7 +94,8 @@ pub const fn bus_attr_wo(name: &'static CStr, store: BusStore) -> bindings::bus_
 /// A driver attribute's `show`, as the driver core calls it.
 pub type DrvShow = unsafe extern "C" fn(*mut bindings::device_driver, *mut c_char) -> isize;
 /// A driver attribute's `store`, as the driver core calls it.
-pub type DrvStore = unsafe extern "C" fn(*mut bindings::device_driver, *const c_char, usize) -> isize;
+pub type DrvStore =
+    unsafe extern "C" fn(*mut bindings::device_driver, *const c_char, usize) -> isize;
 
 /// A driver attribute (`DRIVER_ATTR_RO`/`_WO`/`_RW`).
 pub const fn drv_attr(
@@ -132,7 +142,7 @@ impl ShowBuf {
 
     /// Appends `bytes`, as much as fits (one byte stays free for sysfs's NUL).
     pub fn push(&mut self, bytes: &[u8]) {
-        let n = bytes.len().min(bindings::PAGE_SIZE as usize - 1 - self.len);
+        let n = bytes.len().min(bindings::PAGE_SIZE - 1 - self.len);
         // SAFETY: `buf` has room for a page and `len + n < PAGE_SIZE`.
         unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf.add(self.len).cast(), n) };
         self.len += n;

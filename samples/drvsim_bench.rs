@@ -21,17 +21,28 @@
 use core::{
     fmt::Write,
     hint::black_box,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{
+        AtomicBool,
+        Ordering, //
+    }, //
 };
 use kernel::{
     bindings,
-    device::{Bound, Core},
+    device::{
+        Bound,
+        Core, //
+    },
     devres::Devres,
     ffi::c_char,
     prelude::*,
     sync::Arc,
-    time::{delay::fsleep, Delta, Instant, Monotonic},
-    workqueue,
+    time::{
+        delay::fsleep,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+    workqueue, //
 };
 
 #[path = "../rust/driver.rs"]
@@ -42,9 +53,15 @@ pub mod parse;
 pub mod sysfs;
 
 use drvsim::{
-    devres_set::{DevresSet, SetDevres},
-    revocable_variants::{RwsemRevocable, SrcuRevocable},
-    DeviceId,
+    devres_set::{
+        DevresSet,
+        SetDevres, //
+    },
+    revocable_variants::{
+        RwsemRevocable,
+        SrcuRevocable, //
+    },
+    DeviceId, //
 };
 use sysfs::Static;
 
@@ -76,8 +93,12 @@ struct Payload(u64);
 
 /// Objects held beyond the driver data (see the module documentation).
 enum Held {
-    Devres(#[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<Devres<Payload>>),
-    Set(#[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<SetDevres<Payload>>),
+    Devres(
+        #[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<Devres<Payload>>,
+    ),
+    Set(
+        #[expect(dead_code, reason = "held only to be revoked at unbind")] KVec<SetDevres<Payload>>,
+    ),
 }
 
 kernel::sync::global_lock! {
@@ -99,13 +120,24 @@ kernel::sync::global_lock! {
 }
 
 /// `config` store.
-unsafe extern "C" fn config_store(_drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+extern "C" fn config_store(
+    _drv: *mut bindings::device_driver,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     let line = parse::chomp(unsafe { sysfs::input(buf, count) });
     let r = (|| {
         let n = |s: &[u8]| -> Result<u32> {
-            let n = core::str::from_utf8(s).map_err(|_| EINVAL)?.parse::<u32>().map_err(|_| EINVAL)?;
-            if n > MAX_OBJECTS { Err(EINVAL) } else { Ok(n) }
+            let n = core::str::from_utf8(s)
+                .map_err(|_| EINVAL)?
+                .parse::<u32>()
+                .map_err(|_| EINVAL)?;
+            if n > MAX_OBJECTS {
+                Err(EINVAL)
+            } else {
+                Ok(n)
+            }
         };
         *CONFIG.lock() = match line {
             b"access" => Config::Access,
@@ -119,7 +151,7 @@ unsafe extern "C" fn config_store(_drv: *mut bindings::device_driver, buf: *cons
 }
 
 /// `config` show.
-unsafe extern "C" fn config_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
+extern "C" fn config_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
     // SAFETY: sysfs passes its page buffer.
     let mut out = unsafe { sysfs::ShowBuf::new(buf) };
     let _ = match *CONFIG.lock() {
@@ -131,19 +163,25 @@ unsafe extern "C" fn config_show(_drv: *mut bindings::device_driver, buf: *mut c
 }
 
 /// `results` show: the last access table.
-unsafe extern "C" fn results_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
+extern "C" fn results_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
     // SAFETY: sysfs passes its page buffer.
     let mut out = unsafe { sysfs::ShowBuf::new(buf) };
     out.push(&RESULTS.lock());
     out.done()
 }
 
-static ATTR_CONFIG: Static<bindings::driver_attribute> =
-    Static::new(sysfs::drv_attr(c"config", Some(config_show), Some(config_store)));
+static ATTR_CONFIG: Static<bindings::driver_attribute> = Static::new(sysfs::drv_attr(
+    c"config",
+    Some(config_show),
+    Some(config_store),
+));
 static ATTR_RESULTS: Static<bindings::driver_attribute> =
     Static::new(sysfs::drv_attr(c"results", Some(results_show), None));
-static ATTRS: Static<[*mut bindings::attribute; 3]> =
-    Static::new([ATTR_CONFIG.get().cast(), ATTR_RESULTS.get().cast(), core::ptr::null_mut()]);
+static ATTRS: Static<[*mut bindings::attribute; 3]> = Static::new([
+    ATTR_CONFIG.get().cast(),
+    ATTR_RESULTS.get().cast(),
+    core::ptr::null_mut(),
+]);
 static GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(ATTRS.get().cast()));
 static GROUPS: Static<[*const bindings::attribute_group; 2]> =
     Static::new([GROUP.get().cast_const(), core::ptr::null()]);
@@ -154,7 +192,10 @@ fn hold(dev: &kernel::device::Device<Bound>, config: Config) -> Result<Option<Ar
         Config::Devres(n) => {
             let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
             for i in 0..n {
-                v.push(Devres::new::<Error>(dev, Ok(Payload(u64::from(i))))?, GFP_KERNEL)?;
+                v.push(
+                    Devres::new::<Error>(dev, Ok(Payload(u64::from(i))))?,
+                    GFP_KERNEL,
+                )?;
             }
             Held::Devres(v)
         }
@@ -162,7 +203,10 @@ fn hold(dev: &kernel::device::Device<Bound>, config: Config) -> Result<Option<Ar
             let set = DevresSet::new(dev)?;
             let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
             for i in 0..n {
-                v.push(set.add::<Payload, Error>(dev, Ok(Payload(u64::from(i))))?, GFP_KERNEL)?;
+                v.push(
+                    set.add::<Payload, Error>(dev, Ok(Payload(u64::from(i))))?,
+                    GFP_KERNEL,
+                )?;
             }
             Held::Set(v)
         }
@@ -313,7 +357,9 @@ struct Text(KVec<u8>);
 
 impl Write for Text {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0.extend_from_slice(s.as_bytes(), GFP_KERNEL).map_err(|_| core::fmt::Error)
+        self.0
+            .extend_from_slice(s.as_bytes(), GFP_KERNEL)
+            .map_err(|_| core::fmt::Error)
     }
 }
 
@@ -344,8 +390,14 @@ fn access_table(dev: &kernel::device::Device<Bound>) -> Result {
         stop_reader(&w);
         let ((a, af), (c, cf)) = (ns(alone), ns(contended));
         let ratio = alone * 100 / raw.max(1);
-        writeln!(out, "| {} | {a}.{af:02} | {c}.{cf:02} | {}.{:02} |", v.name(), ratio / 100, ratio % 100)
-            .map_err(|_| ENOMEM)?;
+        writeln!(
+            out,
+            "| {} | {a}.{af:02} | {c}.{cf:02} | {}.{:02} |",
+            v.name(),
+            ratio / 100,
+            ratio % 100
+        )
+        .map_err(|_| ENOMEM)?;
     }
     *RESULTS.lock() = out.0;
     Ok(())

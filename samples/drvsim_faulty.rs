@@ -30,7 +30,8 @@ use kernel::{
     ffi::c_char,
     prelude::*,
     task::Task,
-    InPlaceModule, ThisModule,
+    InPlaceModule,
+    ThisModule, //
 };
 
 #[path = "../rust/driver.rs"]
@@ -77,7 +78,11 @@ impl Mode {
                 return Err(EINVAL);
             }
             let n = v.iter().fold(0u32, |n, &c| n * 10 + u32::from(c - b'0'));
-            if n == 0 || n > max { Err(EINVAL) } else { Ok(n) }
+            if n == 0 || n > max {
+                Err(EINVAL)
+            } else {
+                Ok(n)
+            }
         };
         Ok(match s {
             b"ok" => Mode::Ok,
@@ -108,7 +113,11 @@ kernel::sync::global_lock! {
 }
 
 fn mode_of(name: &[u8]) -> Mode {
-    MODES.lock().iter().find(|(n, _)| n.as_bytes() == name).map_or(Mode::Ok, |&(_, m)| m)
+    MODES
+        .lock()
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map_or(Mode::Ok, |&(_, m)| m)
 }
 
 fn set_mode(name: Name, mode: Mode) -> Result {
@@ -124,7 +133,11 @@ fn set_mode(name: Name, mode: Mode) -> Result {
 }
 
 /// `probe_mode` store: `<device> <mode>`.
-unsafe extern "C" fn probe_mode_store(_drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+extern "C" fn probe_mode_store(
+    _drv: *mut bindings::device_driver,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     let line = parse::chomp(unsafe { sysfs::input(buf, count) });
     let r = (|| {
@@ -140,7 +153,7 @@ unsafe extern "C" fn probe_mode_store(_drv: *mut bindings::device_driver, buf: *
 }
 
 /// `probe_mode` show: one `<device> <mode>` line per configured device.
-unsafe extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
+extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *mut c_char) -> isize {
     // SAFETY: sysfs passes its page buffer.
     let mut out = unsafe { sysfs::ShowBuf::new(buf) };
     for (name, mode) in MODES.lock().iter() {
@@ -159,21 +172,38 @@ unsafe extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *m
 }
 
 /// `release` store: `<device>` or `all`; `ENOENT` if nothing was blocked.
-unsafe extern "C" fn release_store(_drv: *mut bindings::device_driver, buf: *const c_char, count: usize) -> isize {
+extern "C" fn release_store(
+    _drv: *mut bindings::device_driver,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
     // SAFETY: sysfs passes the input it received.
     let arg = parse::chomp(unsafe { sysfs::input(buf, count) });
     let mut modes = MODES.lock();
     let before = modes.len();
     modes.retain(|(n, m)| !(*m == Mode::Block && (arg == b"all" || n.as_bytes() == arg)));
-    sysfs::store_result(if modes.len() < before { Ok(()) } else { Err(ENOENT) }, count)
+    sysfs::store_result(
+        if modes.len() < before {
+            Ok(())
+        } else {
+            Err(ENOENT)
+        },
+        count,
+    )
 }
 
-static ATTR_PROBE_MODE: Static<bindings::driver_attribute> =
-    Static::new(sysfs::drv_attr(c"probe_mode", Some(probe_mode_show), Some(probe_mode_store)));
+static ATTR_PROBE_MODE: Static<bindings::driver_attribute> = Static::new(sysfs::drv_attr(
+    c"probe_mode",
+    Some(probe_mode_show),
+    Some(probe_mode_store),
+));
 static ATTR_RELEASE: Static<bindings::driver_attribute> =
     Static::new(sysfs::drv_attr(c"release", None, Some(release_store)));
-static ATTRS: Static<[*mut bindings::attribute; 3]> =
-    Static::new([ATTR_PROBE_MODE.get().cast(), ATTR_RELEASE.get().cast(), core::ptr::null_mut()]);
+static ATTRS: Static<[*mut bindings::attribute; 3]> = Static::new([
+    ATTR_PROBE_MODE.get().cast(),
+    ATTR_RELEASE.get().cast(),
+    core::ptr::null_mut(),
+]);
 static GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(ATTRS.get().cast()));
 static GROUPS: Static<[*const bindings::attribute_group; 2]> =
     Static::new([GROUP.get().cast_const(), core::ptr::null()]);
@@ -182,7 +212,11 @@ static GROUPS: Static<[*const bindings::attribute_group; 2]> =
 fn sleep_ms(ms: u32) -> Result {
     // SAFETY: may sleep; probe runs in process context.
     let left = unsafe { bindings::msleep_interruptible(ms) };
-    if left == 0 { Ok(()) } else { Err(EINTR) }
+    if left == 0 {
+        Ok(())
+    } else {
+        Err(EINTR)
+    }
 }
 
 /// Blocks until `name` is no longer in `Block` mode. Polls, so that the
@@ -224,7 +258,10 @@ impl drvsim::Driver for FaultyDriver {
     const ID_TABLE: drvsim::IdTable<()> = &FAULTY_IDS;
     const GROUPS: *const *const bindings::attribute_group = GROUPS.get().cast_const().cast();
 
-    fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(
+        dev: &'bound drvsim::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<(), Error> + 'bound {
         let name = dev.as_ref().name().to_bytes();
         let mode = mode_of(name);
         dev_info!(dev.as_ref(), "drvsim_faulty: probe\n");
@@ -249,7 +286,10 @@ impl drvsim::Driver for ChildDriver {
     type Data<'bound> = ();
     const ID_TABLE: drvsim::IdTable<()> = &CHILD_IDS;
 
-    fn probe<'bound>(_dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(
+        _dev: &'bound drvsim::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<(), Error> + 'bound {
         Ok(())
     }
 }

@@ -18,13 +18,26 @@
 //! registration until its unregistration has returned) and reports one
 //! outside it as a `BUG:` line, which the test suite's log scan flags.
 
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use kernel::{bindings, device::Core, driver, prelude::*, ThisModule};
+use core::sync::atomic::{
+    AtomicBool,
+    AtomicU32,
+    Ordering, //
+};
+use kernel::{
+    bindings,
+    device::Core,
+    driver,
+    prelude::*,
+    ThisModule, //
+};
 
 #[path = "../rust/driver.rs"]
 pub mod drvsim;
 
-use drvsim::{DeviceId, DriverSlot};
+use drvsim::{
+    DeviceId,
+    DriverSlot, //
+};
 
 module! {
     type: PairModule,
@@ -55,8 +68,14 @@ struct Tracked {
     live: AtomicBool,
 }
 
-static FRONT: Tracked = Tracked { name: "drvsim_pair", live: AtomicBool::new(false) };
-static COMPANION: Tracked = Tracked { name: "drvsim_pair_companion", live: AtomicBool::new(false) };
+static FRONT: Tracked = Tracked {
+    name: "drvsim_pair",
+    live: AtomicBool::new(false),
+};
+static COMPANION: Tracked = Tracked {
+    name: "drvsim_pair_companion",
+    live: AtomicBool::new(false),
+};
 /// Probes run, and probes seen outside their driver's registration.
 static PROBES: AtomicU32 = AtomicU32::new(0);
 static VIOLATIONS: AtomicU32 = AtomicU32::new(0);
@@ -66,7 +85,12 @@ impl Tracked {
     fn check(&self, dev: &drvsim::Device<Core<'_>>, when: &str) {
         if !self.live.load(Ordering::Acquire) {
             VIOLATIONS.fetch_add(1, Ordering::Relaxed);
-            dev_err!(dev.as_ref(), "BUG: drvsim_pair: probe {} by {} outside its registration\n", when, self.name);
+            dev_err!(
+                dev.as_ref(),
+                "BUG: drvsim_pair: probe {} by {} outside its registration\n",
+                when,
+                self.name
+            );
         }
     }
 
@@ -97,7 +121,10 @@ impl drvsim::Driver for Front {
     const ID_TABLE: drvsim::IdTable<()> = &FRONT_IDS;
     const COMPANION: Option<&'static DriverSlot> = Some(&COMPANION_SLOT);
 
-    fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(
+        dev: &'bound drvsim::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<(), Error> + 'bound {
         FRONT.probe(dev, 0)
     }
 }
@@ -112,7 +139,10 @@ impl drvsim::Driver for Companion {
     const ID_TABLE: drvsim::IdTable<()> = &COMPANION_IDS;
     const SLOT: Option<&'static DriverSlot> = Some(&COMPANION_SLOT);
 
-    fn probe<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _info: Option<&'bound ()>) -> impl PinInit<(), Error> + 'bound {
+    fn probe<'bound>(
+        dev: &'bound drvsim::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<(), Error> + 'bound {
         COMPANION.probe(dev, module_parameters::probe_ms.value())
     }
 }
@@ -120,7 +150,11 @@ impl drvsim::Driver for Companion {
 type Reg<T> = Pin<KBox<driver::Registration<drvsim::Adapter<T>>>>;
 
 /// Registers `T` as `name`, recording the registration in `t`.
-fn register<T: drvsim::Driver + 'static>(name: &'static CStr, t: &Tracked, module: &'static ThisModule) -> Result<Reg<T>> {
+fn register<T: drvsim::Driver + 'static>(
+    name: &'static CStr,
+    t: &Tracked,
+    module: &'static ThisModule,
+) -> Result<Reg<T>> {
     t.live.store(true, Ordering::Release);
     KBox::pin_init(driver::Registration::new(name, module), GFP_KERNEL)
         .inspect_err(|_| t.live.store(false, Ordering::Release))
@@ -147,7 +181,10 @@ impl kernel::Module for PairModule {
             unsafe { bindings::msleep(ms) };
         }
         match register::<Companion>(c"drvsim_pair_companion", &COMPANION, module) {
-            Ok(companion) => Ok(Self { front: Some(front), companion: Some(companion) }),
+            Ok(companion) => Ok(Self {
+                front: Some(front),
+                companion: Some(companion),
+            }),
             Err(e) => {
                 unregister(Some(front), &FRONT);
                 Err(e)

@@ -8,29 +8,62 @@
 //! once the device is unbound, for as long as the file stays open. The file
 //! interface is in `Documentation/sysfs.rst` ("Character devices").
 
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{
+    AtomicBool,
+    Ordering, //
+};
 use kernel::{
-    device::{Bound, Core},
+    device::{
+        Bound,
+        Core, //
+    },
     devres::Devres,
-    fs::{File, Kiocb},
-    ioctl::{_IOW, _IOWR},
-    iov::{IovIterDest, IovIterSource},
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    fs::{
+        File,
+        Kiocb, //
+    },
+    ioctl::{
+        _IOW,
+        _IOWR, //
+    },
+    iov::{
+        IovIterDest,
+        IovIterSource, //
+    },
+    miscdevice::{
+        MiscDevice,
+        MiscDeviceOptions,
+        MiscDeviceRegistration, //
+    },
     prelude::*,
     str::CString,
-    sync::{Arc, ArcBorrow},
-    time::{delay::fsleep, Delta, Instant, Monotonic},
-    uaccess::{UserPtr, UserSlice},
+    sync::{
+        Arc,
+        ArcBorrow, //
+    },
+    time::{
+        delay::fsleep,
+        Delta,
+        Instant,
+        Monotonic, //
+    },
+    uaccess::{
+        UserPtr,
+        UserSlice, //
+    }, //
 };
 
 #[path = "../rust/driver.rs"]
 pub mod drvsim;
 
 use drvsim::{
-    devres_set::{DevresSet, SetDevres},
+    devres_set::{
+        DevresSet,
+        SetDevres, //
+    },
     region_io::RegionIo,
     revocable_variants::SrcuRevocable,
-    DeviceId,
+    DeviceId, //
 };
 
 /// What the sample binds, per id.
@@ -41,7 +74,10 @@ struct Info {
 drvsim::drvsim_device_table!(
     SAMPLE_IDS,
     Info,
-    [(DeviceId::new(c"sample"), Info { is_vf: false }), (DeviceId::new(c"sample-vf"), Info { is_vf: true })]
+    [
+        (DeviceId::new(c"sample"), Info { is_vf: false }),
+        (DeviceId::new(c"sample-vf"), Info { is_vf: true })
+    ]
 );
 
 /// Region size in bytes; the file maps region `i` at `i * REGION_SIZE`.
@@ -104,7 +140,10 @@ impl Shared {
     fn new(dev: &drvsim::Device<Bound>) -> Result<Self> {
         let n = dev.region_count();
         let regions = if module_parameters::unrevoked_file_access.value() {
-            Regions::Unrevoked(BarePtr(core::ptr::NonNull::from(dev.as_ref().as_ref()).cast()), n as usize)
+            Regions::Unrevoked(
+                BarePtr(core::ptr::NonNull::from(dev.as_ref()).cast()),
+                n as usize,
+            )
         } else if module_parameters::resource_set.value() {
             let set = DevresSet::new(dev.as_ref())?;
             Regions::Set(per_region(n, |i| dev.request_region_in(&set, i))?)
@@ -153,7 +192,9 @@ impl Shared {
         let regions = self.sleepable.try_access().ok_or(ENXIO)?;
         let start = Instant::<Monotonic>::now();
         while start.elapsed().as_millis() < i64::from(ms) {
-            if self.unbinding.load(Ordering::Relaxed) && !module_parameters::hold_ignores_revoke.value() {
+            if self.unbinding.load(Ordering::Relaxed)
+                && !module_parameters::hold_ignores_revoke.value()
+            {
                 return Err(ENXIO);
             }
             if kernel::current!().signal_pending() {
@@ -189,7 +230,9 @@ impl MiscDevice for RegionFile {
         // SAFETY: every `MiscDeviceRegistration<RegionFile>` is the `misc`
         // field of a `SampleData` (see `SampleDriver::probe`), which
         // outlives its registration, so while `open` runs.
-        let data = unsafe { &*kernel::container_of!(core::ptr::from_ref(misc).cast_mut(), SampleData, misc) };
+        let data = unsafe {
+            &*kernel::container_of!(core::ptr::from_ref(misc).cast_mut(), SampleData, misc)
+        };
         Ok(data.shared.clone())
     }
 
@@ -282,7 +325,12 @@ impl drvsim::Driver for SampleDriver {
         info: Option<&'bound Info>,
     ) -> impl PinInit<SampleData, Error> + 'bound {
         let is_vf = info.is_some_and(|i| i.is_vf);
-        dev_info!(dev.as_ref(), "drvsim_sample: probe (type {}, vf {})\n", dev.type_name().to_str().unwrap_or("?"), is_vf);
+        dev_info!(
+            dev.as_ref(),
+            "drvsim_sample: probe (type {}, vf {})\n",
+            dev.type_name().to_str().unwrap_or("?"),
+            is_vf
+        );
         try_pin_init!(SampleData {
             is_vf,
             shared: Arc::new(Shared::new(dev)?, GFP_KERNEL)?,
@@ -291,7 +339,7 @@ impl drvsim::Driver for SampleDriver {
                 // SAFETY: `name` owns a heap buffer that does not move with
                 // it, and is dropped after `misc` (declaration order), which
                 // deregisters the misc device.
-                name: unsafe { &*core::ptr::from_ref::<CStr>(&name) },
+                name: unsafe { &*core::ptr::from_ref::<CStr>(name) },
             }),
         })
     }
@@ -308,7 +356,11 @@ impl drvsim::Driver for SampleDriver {
         }
     }
 
-    fn sriov_configure<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _this: Pin<&SampleData>, num_vfs: u32) -> Result<u32> {
+    fn sriov_configure<'bound>(
+        dev: &'bound drvsim::Device<Core<'_>>,
+        _this: Pin<&SampleData>,
+        num_vfs: u32,
+    ) -> Result<u32> {
         if num_vfs == 0 {
             dev.sriov_disable();
         } else {

@@ -139,7 +139,8 @@ extern "C" fn modalias_show(
     _attr: *mut bindings::device_attribute,
     buf: *mut c_char,
 ) -> isize {
-    // SAFETY: as in `type_show()`.
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
     let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
     out.emit(&[b"drvsim:", dev.type_.as_bytes()])
 }

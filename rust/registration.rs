@@ -580,7 +580,8 @@ fn remove_id(drv: &DriverRaw, input: &[u8]) -> Result {
     let type_ = Name::parse(parse::chomp(input))?;
     match target(drv)? {
         Some(pin) => pin.st.remove_id(type_),
-        // SAFETY: as in `new_id()`.
+        // SAFETY: `drv`'s attribute is being written, so its registration
+        // lasts until we return.
         None => unsafe { DriverState::of(drv) }.remove_id(type_),
     }
 }
@@ -601,7 +602,8 @@ extern "C" fn remove_id_store(
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    // SAFETY: as in `new_id_store()`.
+    // SAFETY: sysfs calls this for a drvsim driver whose attribute exists,
+    // so it is registered during the call; it passes the input it received.
     let (drv, input) = unsafe { (ids::to_driver(drv), sysfs::input(buf, count)) };
     sysfs::store_result(remove_id(drv, input), count)
 }

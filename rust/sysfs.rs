@@ -74,7 +74,8 @@ pub const fn dev_attr(
     show: Option<DevShow>,
     store: Option<DevStore>,
 ) -> bindings::device_attribute {
-    // SAFETY: as in `attr()`; the callback unions are all-`None` when zero.
+    // SAFETY: `struct device_attribute` is plain C data for which all-zero
+    // is valid: an all-zero `attr` (see `attr()`) and `None` callbacks.
     let mut a: bindings::device_attribute = unsafe { core::mem::zeroed() };
     a.attr = attr(name, mode(show.is_some(), store.is_some()));
     a.__bindgen_anon_1.show = show;

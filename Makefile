@@ -5,7 +5,8 @@
 #   make            toolchain + kernel (cached) + modules
 #   make vm         interactive guest with drvsim, samples and a topology
 #   make run SCRIPT=x.sh   run x.sh in a guest, exit with its status
-#   make check      the whole test suite
+#   make check      the whole test suite (style checks included)
+#   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 
@@ -13,7 +14,7 @@ S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check bench clean
+.PHONY: all modules vm run check fmt bench clean
 all modules:
 	@K=$(kdir); [ "$$K" != KDIR-FAILED ] && $(S)/modules.sh "$$K"
 
@@ -26,6 +27,9 @@ run: modules
 
 check:
 	$(S)/check.sh
+
+fmt:
+	KDIR=$(KDIR) $(S)/style.sh fmt
 
 bench: modules
 	KDIR=$(kdir) $(S)/bench.sh

@@ -12,27 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/sched.h>
 
-struct drvsim_driver;
-
-int drvsim_driver_register(struct drvsim_driver *drv, struct module *owner, const char *name);
-void drvsim_driver_unregister(struct drvsim_driver *drv);
-const char *drvsim_device_type(const struct device *dev);
-bool drvsim_device_is_present(const struct device *dev);
-int drvsim_sriov_enable(struct device *dev, int num_vfs);
-void drvsim_sriov_disable(struct device *dev);
-int drvsim_sriov_num_vfs(const struct device *dev);
-int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *value);
-int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
-u32 drvsim_device_regions(const struct device *dev);
-/* Called from drvsim.ko's Rust code only. */
-int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
-bool drvsim_device_lock_owned_by_current(struct device *dev);
-void drvsim_device_lock(struct device *dev);
-void drvsim_device_unlock(struct device *dev);
-void drvsim_device_lockdep_register(struct device *dev, struct lock_class_key *key);
-void drvsim_device_lockdep_unregister(struct lock_class_key *key);
-void drvsim_device_lockdep_acquire(struct device *dev);
-void drvsim_device_lockdep_release(struct device *dev);
+#include "exports.h"
 
 EXPORT_SYMBOL_GPL(drvsim_driver_register);
 EXPORT_SYMBOL_GPL(drvsim_driver_unregister);
@@ -111,10 +91,9 @@ void drvsim_device_lockdep_release(struct device *dev)
  * (Documentation/fault-injection/fault-injection.rst); noinline so that
  * there is a function to inject into.
  */
-int drvsim_should_fail_alloc(void);
 noinline int drvsim_should_fail_alloc(void)
 {
 	return 0;
 }
-ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);
 EXPORT_SYMBOL_GPL(drvsim_should_fail_alloc);
+ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);

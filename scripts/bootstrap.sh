@@ -9,10 +9,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 PKGS=(
-	rustc-web rust-web-src
+	rustc-web rust-web-src rustfmt-web rust-web-clippy
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make gcc flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
-	python3 busybox-static qemu-system-x86 driverctl
+	python3 perl busybox-static qemu-system-x86 driverctl
 )
 
 missing=()
@@ -28,6 +28,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# rustfmt and clippy must be rustc-web's exact version: another one formats
+# and lints differently (an older rustfmt-web, 1.85, is in bookworm itself).
+rust_ver=$(dpkg-query -W -f='${Version}' rustc-web)
+stale=()
+for p in rustfmt-web rust-web-clippy; do
+	[ "$(dpkg-query -W -f='${Version}' "$p")" = "$rust_ver" ] || stale+=("$p=$rust_ver")
+done
+if [ ${#stale[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || die "need root to install: ${stale[*]}"
+	note "installing ${stale[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${stale[@]}" >/dev/null
+fi
+
 if ! { [ -x "$BINDGEN" ] && "$BINDGEN" --version | grep -qF "$BINDGEN_VERSION"; }; then
 	command -v cargo >/dev/null || die "cargo not found (needed to build bindgen-cli)"
 	note "building bindgen-cli $BINDGEN_VERSION"
@@ -35,7 +48,7 @@ if ! { [ -x "$BINDGEN" ] && "$BINDGEN" --version | grep -qF "$BINDGEN_VERSION"; 
 		--root "$DRVSIM_CACHE/toolchain"
 fi
 
-for t in "$RUSTC" "$RUSTDOC" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox qemu-system-x86_64; do
+for t in "$RUSTC" "$RUSTDOC" "$RUSTFMT" "$CLIPPY_DRIVER" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox qemu-system-x86_64; do
 	command -v "$t" >/dev/null || die "toolchain check failed: $t missing after install"
 done
 [ -d /usr/lib/rustlib/src/rust/library ] || die "rust-web-src did not install the Rust library sources"

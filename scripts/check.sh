@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# `make check`: build everything, run every KUnit suite and kselftest in
-# one guest, scan its log for splats, then run each positive control in a
-# throwaway guest and check that the scanner flags the splat it provokes.
+# `make check`: build everything, run the kernel's style tools on the
+# sources, run every KUnit suite and kselftest in one guest, scan its log
+# for splats, then run each positive control in a throwaway guest and
+# check that the scanner flags the splat it provokes.
 # Prints one line per case, then "N passed, N failed"; non-zero exit on
-# any failure.
+# any failure. CHECK_GUEST=0: the build and the style cases only.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 S=$DRVSIM_ROOT/scripts
@@ -19,6 +20,29 @@ case_result() { # PASS|FAIL name [detail]
 	echo "$1 $2${3:+ ($3)}"
 	if [ "$1" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
+
+# 0. Style, on the host before the guests (scripts/style.sh): rustfmt,
+# clippy (a CLIPPY=1 build of a copy of the sources; the guests load the
+# modules built above) and checkpatch. The last line of style.sh's output
+# sums up a failure; what comes before it shows the details.
+style_case() { # NAME COMMAND
+	local out t=$SECONDS
+	if out=$("$S/style.sh" "$2" 2>&1); then
+		case_result PASS "style: $1"
+	else
+		sed -e '$d' -e 60q <<< "$out"
+		case_result FAIL "style: $1" "$(tail -n 1 <<< "$out")"
+	fi
+	note "style: $1 took $((SECONDS - t))s"
+}
+style_case rustfmt fmt-check
+style_case clippy clippy
+style_case checkpatch checkpatch
+if [ "${CHECK_GUEST:-1}" = 0 ]; then
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+fi
 
 # Positive controls (evaluated in step 2): each must make the scanner
 # report what it expects. They need one vCPU and (unless they say so) no

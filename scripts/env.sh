@@ -14,6 +14,10 @@ DRVSIM_OUT=${DRVSIM_OUT:-$DRVSIM_ROOT/.out}
 # rust-src; the kernel is built with Debian's rustc-web instead.
 export RUSTC=/usr/bin/rustc
 export RUSTDOC=/usr/bin/rustdoc
+# The style tools of the same Debian release (rustfmt-web, rust-web-clippy);
+# the rustup ones in ~/.cargo/bin are another version and format differently.
+export RUSTFMT=/usr/bin/rustfmt
+export CLIPPY_DRIVER=/usr/bin/clippy-driver
 export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export BINDGEN=$DRVSIM_CACHE/toolchain/bin/bindgen
 LLVM_SUFFIX=-19

@@ -96,10 +96,9 @@ static void *hammer_thread(void *arg)
 		} else if (ret < 0 && errno == EBADF) {
 			closed++;
 			return NULL;
-		} else {
-			if (bad++ < 5)
-				fprintf(stderr, "hammer: ret %d errno %s value %#x after revoke %d\n", ret,
-					ret ? strerrorname_np(errno) : "0", v, revoked);
+		} else if (bad++ < 5) {
+			fprintf(stderr, "hammer: ret %d errno %s value %#x after revoke %d\n", ret,
+				ret ? strerrorname_np(errno) : "0", v, revoked);
 		}
 	}
 }

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Prototypes of the functions rust/exports.c exports or defines.
+ */
+#ifndef DRVSIM_EXPORTS_H
+#define DRVSIM_EXPORTS_H
+
+#include <linux/types.h>
+
+struct device;
+struct device_driver;
+struct lock_class_key;
+struct module;
+struct drvsim_driver;
+
+/* Defined in Rust, exported by exports.c for the driver modules. */
+int drvsim_driver_register(struct drvsim_driver *drv, struct module *owner, const char *name);
+void drvsim_driver_unregister(struct drvsim_driver *drv);
+const char *drvsim_device_type(const struct device *dev);
+bool drvsim_device_is_present(const struct device *dev);
+int drvsim_sriov_enable(struct device *dev, int num_vfs);
+void drvsim_sriov_disable(struct device *dev);
+int drvsim_sriov_num_vfs(const struct device *dev);
+int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *value);
+int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
+u32 drvsim_device_regions(const struct device *dev);
+
+/* Defined in exports.c, called from drvsim.ko's Rust code only. */
+int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
+bool drvsim_device_lock_owned_by_current(struct device *dev);
+void drvsim_device_lock(struct device *dev);
+void drvsim_device_unlock(struct device *dev);
+void drvsim_device_lockdep_register(struct device *dev, struct lock_class_key *key);
+void drvsim_device_lockdep_unregister(struct lock_class_key *key);
+void drvsim_device_lockdep_acquire(struct device *dev);
+void drvsim_device_lockdep_release(struct device *dev);
+
+/* Defined and exported in exports.c. */
+int drvsim_should_fail_alloc(void);
+
+#endif /* DRVSIM_EXPORTS_H */

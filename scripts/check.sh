@@ -38,6 +38,7 @@ style_case() { # NAME COMMAND
 style_case rustfmt fmt-check
 style_case clippy clippy
 style_case checkpatch checkpatch
+style_case "no import circle in rust/" layers
 if [ "${CHECK_GUEST:-1}" = 0 ]; then
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]

@@ -10,6 +10,8 @@
 #   style.sh clippy       build the modules with the kernel's CLIPPY=1 in a copy
 #                         of the sources ($DRVSIM_OUT/clippy; the real build is
 #                         left alone); fail on any warning in rust/ or samples/
+#   style.sh layers       no import circle among drvsim.ko's modules
+#                         (scripts/layers.py)
 #   style.sh checkpatch   the kernel's checkpatch.pl --no-tree -f on every C file;
 #                         fail on any error, and on any warning not accepted in
 #                         scripts/checkpatch-accepted.txt
@@ -23,7 +25,7 @@ set -euo pipefail
 S=$DRVSIM_ROOT/scripts
 cd "$DRVSIM_ROOT"
 
-usage() { echo "usage: style.sh fmt|fmt-check|clippy|checkpatch" >&2; exit 2; }
+usage() { echo "usage: style.sh fmt|fmt-check|clippy|checkpatch|layers" >&2; exit 2; }
 
 # need FILE: install the toolchain first if FILE is missing.
 need() { [ -x "$1" ] || "$S/bootstrap.sh" >&2; }
@@ -202,11 +204,25 @@ cmd_checkpatch() {
 		}' accfile="${accepted#"$DRVSIM_ROOT"/}" "$accepted" "$DRVSIM_OUT/checkpatch.log"
 }
 
+# drvsim.ko's modules import each other without a circle
+# (Documentation/drvsim.rst, "Files").
+cmd_layers() {
+	local out
+	if out=$(python3 "$S/layers.py" rust 2>&1); then
+		echo "layers: no import circle among $(wc -l <<< "$out") modules of rust/"
+	else
+		echo "$out" | grep '^circle:'
+		echo "layers: modules of rust/ import each other in a circle"
+		return 1
+	fi
+}
+
 mkdir -p "$DRVSIM_OUT"
 case "${1:-}" in
 fmt) cmd_fmt ;;
 fmt-check) cmd_fmt_check ;;
 clippy) cmd_clippy ;;
 checkpatch) cmd_checkpatch ;;
+layers) cmd_layers ;;
 *) usage ;;
 esac

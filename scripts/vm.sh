@@ -122,7 +122,9 @@ fi
 # drvsim module, so such a boot is stopped and retried (twice at most),
 # its log kept as <log>.early-splat.<n>.
 early_splat() {
-	sed '/Run \/init as init process/q' "$log" | grep -q -E 'BUG: KASAN|BUG:|Oops'
+	# One awk, no pipe: under pipefail, `grep -q` quitting early made sed
+	# die of SIGPIPE on a large log, and the splat went unnoticed.
+	awk '/Run \/init as init process/ { exit 1 } /BUG: KASAN|BUG:|Oops/ { found = 1; exit 0 } END { exit !found }' "$log"
 }
 booted() {
 	grep -q 'Run /init as init process' "$log"

@@ -46,21 +46,19 @@ fn named_device(input: &[u8]) -> Result<DevRef> {
     DrvsimDevice::find(Some(name.as_cstr())).ok_or(ENOENT)
 }
 
-/// `rescan`: as PCI's, a non-zero number re-probes every unbound device,
-/// `0` does nothing, anything else is `EINVAL`.
+/// `rescan`: as PCI's, a number (`kstrtoul()`, any base) that is not 0
+/// re-probes every unbound device, `0` does nothing; anything else,
+/// including a number beyond 64 bits, is `EINVAL`, as PCI maps every
+/// `kstrtoul()` failure.
 ///
 /// The devices are listed under the rescan/remove lock and probed after it is
 /// dropped: a probe that blocks must not stop devices coming and going.
-fn rescan(input: &[u8]) -> Result {
-    let s = parse::chomp(input);
+fn rescan(n: Result<u64>) -> Result {
     let _legacy = rescan_remove::legacy_lock();
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
-        Err(EINVAL)
-    } else if s.iter().all(|&c| c == b'0') {
-        Ok(())
-    } else {
-        unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
+    if n.map_err(|_| EINVAL)? == 0 {
+        return Ok(());
     }
+    unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
 }
 
 /// Every device without a driver, listed under the rescan/remove lock.
@@ -103,8 +101,8 @@ extern "C" fn rescan_store(
     buf: *const c_char,
     count: usize,
 ) -> isize {
-    // SAFETY: sysfs passes the input it received.
-    sysfs::store_result(rescan(unsafe { sysfs::input(buf, count) }), count)
+    // SAFETY: sysfs passes the input it received, NUL-terminated.
+    sysfs::store_result(rescan(unsafe { sysfs::kstrtoul(buf) }), count)
 }
 
 /// `hot_unplug`: `<name>`; a surprise removal, as a hotplug controller

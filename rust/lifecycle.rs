@@ -34,7 +34,9 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
         if names::is_closing() {
             return Err(ENODEV);
         }
-        if DrvsimDevice::find(Some(name.as_cstr())).is_some() {
+        // A device of that name, or an entry of the root device's own
+        // (`uevent`, `power`): `EEXIST`, without `device_add()`'s stack dump.
+        if DrvsimDevice::find(Some(name.as_cstr())).is_some() || names::is_root_entry(&name) {
             return Err(EEXIST);
         }
         names::reserve(name)?;

@@ -88,6 +88,25 @@ pub(crate) fn reserve(name: Name) -> Result {
     Ok(())
 }
 
+/// Whether the root device's directory, `/sys/devices/drvsim`, has an
+/// entry `name` that is not a drvsim device: its own `uevent` and `power`.
+/// A device of that name would make `device_add()` fail with a stack dump
+/// ("sysfs: cannot create duplicate filename").
+pub(crate) fn is_root_entry(name: &Name) -> bool {
+    let root = root();
+    // SAFETY: the root device is registered while the bus is, so its
+    // directory is live; `name` is a C string.
+    let kn = unsafe {
+        bindings::kernfs_find_and_get_ns((*root).kobj.sd, name.as_cstr().as_char_ptr(), ptr::null())
+    };
+    if kn.is_null() {
+        return false;
+    }
+    // SAFETY: `kernfs_find_and_get_ns()` took a reference for us.
+    unsafe { bindings::kernfs_put(kn) };
+    true
+}
+
 /// Gives back a name taken by [`reserve`].
 pub(crate) fn release(name: Name) {
     let _rr = rescan_remove::lock();

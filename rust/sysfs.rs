@@ -191,6 +191,19 @@ pub unsafe fn kstrtou16(buf: *const c_char) -> Result<u16> {
     Ok(n)
 }
 
+/// A `store` callback's input as a `u64` (`kstrtoull()`, any base, one
+/// trailing newline): `EINVAL` or `ERANGE` as that returns them.
+///
+/// # Safety
+///
+/// `buf` must be the NUL-terminated buffer the driver core passed to `store`.
+pub unsafe fn kstrtoul(buf: *const c_char) -> Result<u64> {
+    let mut n = 0;
+    // SAFETY: `buf` is a NUL-terminated string (safety requirement).
+    to_result(unsafe { bindings::kstrtoull(buf, 0, &mut n) })?;
+    Ok(n)
+}
+
 /// A `store` callback's input as a boolean (`kstrtobool()` syntax).
 ///
 /// # Safety

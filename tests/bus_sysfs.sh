@@ -4,7 +4,7 @@
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 32
+ktap_set_plan 37
 reset_bus
 
 ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
@@ -13,6 +13,9 @@ ktap_test_result "device appears under devices/" test -d "$BUS/devices/dev0"
 ktap_test_result "devices live under /sys/devices/drvsim" test -d /sys/devices/drvsim/dev0
 expect_errno 0 "$BUS/new_device" "platform" "a name that /sys/devices already has is fine"
 printf platform > "$BUS/del_device"
+expect_errno EEXIST "$BUS/new_device" "uevent" "the root directory's uevent: EEXIST"
+expect_errno EEXIST "$BUS/new_device" "power" "the root directory's power: EEXIST"
+expect_eq 0 "$(dmesg | grep -c 'cannot create duplicate filename')" "no name makes device_add() dump a stack"
 expect_eq sample "$(cat "$BUS/devices/dev0/type" 2>&1)" "type defaults to sample"
 expect_eq drvsim:sample "$(cat "$BUS/devices/dev0/modalias" 2>&1)" "modalias is drvsim:<type>"
 expect_eq drvsim_sample "$(driver_of dev0)" "sample driver binds a sample device"
@@ -34,6 +37,8 @@ expect_errno EINVAL "$BUS/new_device" ".." "name '..': EINVAL"
 expect_eq "MODALIAS=drvsim:sample" "$(grep MODALIAS "$BUS/devices/dev0/uevent")" "uevent carries MODALIAS"
 expect_errno EINVAL "$BUS/rescan" "x" "rescan with a non-number: EINVAL"
 expect_errno 0 "$BUS/rescan" "0" "rescan 0 does nothing"
+expect_errno EINVAL "$BUS/rescan" "18446744073709551616" "rescan with a number beyond 64 bits: EINVAL"
+expect_errno EINVAL "$BUS/rescan" "1 2" "rescan with two numbers: EINVAL"
 printf dev0 > "$BUS/drivers/drvsim_sample/unbind"
 expect_eq none "$(driver_of dev0)" "unbind leaves the device unbound"
 expect_errno 0 "$BUS/rescan" "1" "rescan 1 succeeds"

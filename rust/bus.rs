@@ -26,7 +26,10 @@ use core::ptr;
 use kernel::{
     bindings,
     error::to_result,
-    ffi::c_int,
+    ffi::{
+        c_int,
+        c_void, //
+    },
     prelude::*,
     task::Task, //
 };
@@ -155,36 +158,65 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
     b
 });
 
-/// Registers the bus.
+/// `ENOMEM` if `fail_init_step` asks init to fail after `step`.
+fn injected_init_failure(step: u32) -> Result {
+    if crate::module_parameters::fail_init_step.value() == step {
+        return Err(ENOMEM);
+    }
+    Ok(())
+}
+
+/// Registers the bus in three steps (the registry and the debugfs knobs,
+/// the root device, the bus); a failure undoes every step done, so that a
+/// failed `insmod` leaves nothing behind.
 pub(crate) fn register() -> Result {
     // SAFETY: called once, from module init, before anything can lock it.
     unsafe { RESCAN_REMOVE.init() };
     registration::init();
-    // SAFETY: once, from module init, before the bus is registered.
-    unsafe { names::init(&BUS) }?;
-    // SAFETY: `BUS` is a static, fully initialised `bus_type`.
-    to_result(unsafe { bindings::bus_register(BUS.get()) }).inspect_err(|_| names::exit())
+    let r = injected_init_failure(1).and_then(|()| {
+        // SAFETY: once, from module init, before the bus is registered.
+        unsafe { names::init(&BUS) }?;
+        let r = injected_init_failure(2).and_then(|()| {
+            // SAFETY: `BUS` is a static, fully initialised `bus_type`.
+            to_result(unsafe { bindings::bus_register(BUS.get()) })?;
+            // SAFETY: registered just above, with no device or driver yet.
+            injected_init_failure(3).inspect_err(|_| unsafe { bindings::bus_unregister(BUS.get()) })
+        });
+        r.inspect_err(|_| names::exit())
+    });
+    r.inspect_err(|_| registration::exit())
 }
 
-/// Removes every device, then unregisters the bus. Drivers are gone by
-/// now: their modules depend on this one.
+/// Removes one device for [`unregister`], through `bus_for_each_dev()`.
+extern "C" fn remove_at_exit(dev: *mut bindings::device, _data: *mut c_void) -> c_int {
+    // SAFETY: the driver core passes a device of this bus, pinned by its
+    // iterator.
+    let dev = unsafe { DrvsimDevice::from_raw(dev) };
+    // `ENOENT`: someone else is removing it, or still adding it (and will
+    // remove it, seeing the bus closed); either way it is not ours.
+    let _ = lifecycle::remove(dev);
+    0
+}
+
+/// Removes every device, waits until every device is released and every
+/// writer that outlives its attribute has returned, then unregisters the
+/// bus. Drivers are gone by now: their modules depend on this one.
 pub(crate) fn unregister() {
     names::close();
-    // A sysfs write does not pin the module: let adds and deletes in
-    // flight finish, then remove what is left. A device whose removal is
-    // under way elsewhere is still found until it is gone: wait for it.
-    loop {
-        let busy = names::any_busy();
-        match DrvsimDevice::find(None) {
-            None if !busy => break,
-            Some(d) if lifecycle::remove(&d).is_ok() => continue,
-            _ => {
-                // SAFETY: process context.
-                unsafe { bindings::msleep(10) };
-            }
-        }
-    }
-    // SAFETY: registered in `register()`.
+    // The iterator pins the device it is at, and skips the ones deleted
+    // meanwhile (a PF's VFs); every device added before `close()` is
+    // on the list or being removed.
+    // SAFETY: the bus is registered; `remove_at_exit` takes no data.
+    unsafe {
+        bindings::bus_for_each_dev(
+            BUS.get(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+            Some(remove_at_exit),
+        )
+    };
+    names::wait_until_gone();
+    // SAFETY: registered in `register()`; no device is left.
     unsafe { bindings::bus_unregister(BUS.get()) };
     names::exit();
     registration::exit();

@@ -12,6 +12,7 @@ use crate::{
         Spec, //
     },
     lifecycle,
+    names,
     parse::{
         self,
         Name,
@@ -154,6 +155,9 @@ extern "C" fn remove_store(
     if parse::chomp(unsafe { sysfs::input(buf, count) }) != b"1" {
         return EINVAL.to_errno() as isize;
     }
+    // Once our attribute is gone, kernfs no longer holds off module
+    // unload for this writer: the hold does, until we return.
+    let _hold = names::Hold::new();
     // Hold a reference: removing our own attribute ends sysfs's protection.
     // SAFETY: sysfs keeps `dev`, a drvsim device, alive until we return or
     // remove the file.

@@ -166,6 +166,8 @@ pub(crate) struct DrvsimDevice {
     /// This device lock's own lockdep class, with `lockdep_device_class`.
     #[pin]
     lock_class: LockClass,
+    /// Holds off module unload until `release` has freed the device.
+    _hold: names::Hold,
 }
 
 // SAFETY: a device may be released from any task: `release` only frees
@@ -212,6 +214,7 @@ impl DrvsimDevice {
                 matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
                 lock_class <- LockClass::new(),
+                _hold: names::Hold::new(),
             }? Error),
             GFP_KERNEL,
         )?;

@@ -76,7 +76,8 @@ pub struct RevocableSet {
     gate: Revocable<()>,
     /// The members not revoked yet. The lock serialises revocation against
     /// members that leave the set early, so that every object is dropped
-    /// once and has been dropped when either returns.
+    /// once and has been dropped when either returns: objects are dropped
+    /// under it (so an object's drop must not use its own set).
     #[pin]
     members: Mutex<KVec<Arc<dyn Member>>>,
     /// Grace periods this set has waited for; at most one.
@@ -152,14 +153,21 @@ impl RevocableSet {
         if self.gate.revoke() {
             self.grace_periods.fetch_add(1, Ordering::Relaxed);
         }
+        // The objects are dropped with the lock held, so that a concurrent
+        // `remove()` of one of them returns only once its drop has
+        // finished: revocation is complete when either returns, as the
+        // kernel's `Devres` guarantees for unbind. (Dropping them after
+        // unlocking let `remove()` lose the race inside `revoke_nosync()`
+        // and return while the drop still ran.)
         let revoked = core::mem::take(&mut *members);
-        drop(members);
         // SAFETY: the gate is closed and a grace period has passed since,
         // so no reader is inside any member.
-        revoked
+        let dropped = revoked
             .iter()
             .filter(|m| unsafe { m.revoke_nosync() })
-            .count()
+            .count();
+        drop(members);
+        dropped
     }
 
     /// The grace periods this set waited for.
@@ -404,6 +412,58 @@ mod tests {
         assert!(access(&set, &b));
         assert_eq!(set.revoke_all(), 1);
         assert_eq!(drops.load(Ordering::Relaxed), 2);
+    }
+
+    /// Sleeps in its drop, and records when the drop starts and ends.
+    struct SlowDrop(Arc<(AtomicBool, AtomicBool)>);
+
+    impl Drop for SlowDrop {
+        fn drop(&mut self) {
+            self.0 .0.store(true, Ordering::Release);
+            fsleep(Delta::from_millis(50));
+            self.0 .1.store(true, Ordering::Release);
+        }
+    }
+
+    /// Revocation is complete when unbind (`revoke_all()`) returns, and
+    /// when a member's early drop (`remove()`) that raced with it returns,
+    /// whichever of the two drops the object.
+    #[test]
+    fn revocation_is_complete_when_either_side_returns() {
+        for revoke_drops_it in [true, false] {
+            let set = new_set();
+            let state =
+                Arc::new((AtomicBool::new(false), AtomicBool::new(false)), GFP_KERNEL).unwrap();
+            let m = set
+                .add::<SlowDrop, Error>(Ok(SlowDrop(state.clone())))
+                .unwrap();
+            let done = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
+            let (set2, m2, done2) = (set.clone(), m.clone(), done.clone());
+            // The side that drops the object runs in a work item; this
+            // task joins in once the drop has started.
+            workqueue::system()
+                .try_spawn(GFP_KERNEL, move || {
+                    if revoke_drops_it {
+                        set2.revoke_all();
+                    } else {
+                        // SAFETY: no reader.
+                        unsafe { set2.remove(&m2) };
+                    }
+                    done2.complete_all();
+                })
+                .unwrap();
+            while !state.0.load(Ordering::Acquire) {
+                fsleep(Delta::from_millis(1));
+            }
+            if revoke_drops_it {
+                // SAFETY: no reader.
+                unsafe { set.remove(&m) };
+            } else {
+                set.revoke_all();
+            }
+            assert!(state.1.load(Ordering::Acquire));
+            done.wait_for_completion();
+        }
     }
 
     #[test]

@@ -76,6 +76,10 @@ module! {
             default: false,
             description: "At load, take two locks in both orders so that lockdep reports a circular dependency (positive control for the test suite's splat scanner)",
         },
+        fail_init_step: u32 {
+            default: 0,
+            description: "Fault injection: fail module init with ENOMEM after this step (1: registry and debugfs knobs, 2: root device, 3: bus); 0: never",
+        },
     },
 }
 

@@ -4,6 +4,7 @@
  * driver modules call (see rust/abi.rs), and static inline helpers that
  * Rust cannot call directly.
  */
+#include <linux/completion.h>
 #include <linux/device.h>
 #include <linux/error-injection.h>
 #include <linux/export.h>
@@ -97,3 +98,31 @@ noinline int drvsim_should_fail_alloc(void)
 }
 EXPORT_SYMBOL_GPL(drvsim_should_fail_alloc);
 ALLOW_ERROR_INJECTION(drvsim_should_fail_alloc, ERRNO);
+
+/*
+ * What keeps module exit waiting, as netdevsim's device count: every
+ * device until its release, and every sysfs writer that runs on after
+ * removing its own attribute (kernfs no longer holds off the unload for
+ * it). A completion needs a static initialiser, hence C. The count starts
+ * at 1, the module's own, which drvsim_live_wait() drops.
+ */
+static atomic_t drvsim_live = ATOMIC_INIT(1);
+static DECLARE_COMPLETION(drvsim_all_gone);
+
+void drvsim_live_get(void)
+{
+	atomic_inc(&drvsim_live);
+}
+
+void drvsim_live_put(void)
+{
+	if (atomic_dec_and_test(&drvsim_live))
+		complete(&drvsim_all_gone);
+}
+
+/* Drop the module's count and wait until every other one is gone. */
+void drvsim_live_wait(void)
+{
+	drvsim_live_put();
+	wait_for_completion(&drvsim_all_gone);
+}

@@ -34,6 +34,9 @@ void drvsim_device_lockdep_register(struct device *dev, struct lock_class_key *k
 void drvsim_device_lockdep_unregister(struct lock_class_key *key);
 void drvsim_device_lockdep_acquire(struct device *dev);
 void drvsim_device_lockdep_release(struct device *dev);
+void drvsim_live_get(void);
+void drvsim_live_put(void);
+void drvsim_live_wait(void);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

@@ -39,17 +39,28 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
         if DrvsimDevice::find(Some(name.as_cstr())).is_some() || names::is_root_entry(&name) {
             return Err(EEXIST);
         }
-        names::reserve(name)?;
+        names::reserve_new(name)?;
     }
     let r = DrvsimDevice::create(spec);
     // One section: the name goes back and the device becomes removable
-    // together (the lock is reentrant, `names::release()` takes it too).
-    let _rr = rescan_remove::lock();
-    names::release(name);
-    if let Ok(dev) = &r {
-        dev.set_added();
+    // together (the lock is reentrant, `names` takes it too).
+    let rr = rescan_remove::lock();
+    let Ok(dev) = r else {
+        names::release_gone(name);
+        return r;
+    };
+    names::release_added(name);
+    dev.set_added();
+    // Module unload started meanwhile, and may have passed this device
+    // over (it was not added yet): remove it here.
+    let closing = names::is_closing();
+    drop(rr);
+    if closing {
+        // The caller holds what the design requires (`legacy_lock()`).
+        let _ = remove_locked(&dev, false);
+        return Err(ENODEV);
     }
-    r
+    Ok(dev)
 }
 
 /// Removes `dev` from the bus; `ENOENT` if removal already started.
@@ -84,7 +95,7 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
         // The name stays taken until `device_del()` has removed the
         // sysfs directory, so that a new device of the same name gets
         // `EEXIST`, not a clash in sysfs.
-        names::reserve(dev.name)?;
+        names::reserve_dying(dev.name);
         dev.set_dead();
     }
     if surprise {
@@ -100,7 +111,7 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     // SAFETY: `dev` is still registered: only its remover, us, deletes it;
     // the caller's reference keeps it alive.
     unsafe { bindings::device_del(dev.as_raw()) };
-    names::release(dev.name);
+    names::release_gone(dev.name);
     // SAFETY: drops the reference taken by `device_initialize()`, which
     // the registration owned.
     unsafe { bindings::put_device(dev.as_raw()) };

@@ -22,11 +22,61 @@ use kernel::{
     prelude::*, //
 };
 
+/// The names of the devices not (or no longer) on the bus's list, and
+/// how many devices there are.
+///
+/// # Invariants
+///
+/// `names.capacity() >= live`, and every entry of `names` is the name of
+/// one of the `live` devices: so reserving the name of a device being
+/// removed never allocates.
+struct Busy {
+    /// Names taken by devices being added or deleted.
+    names: KVVec<Name>,
+    /// Devices from the reservation of their name for `device_add()` to the
+    /// release of their name after `device_del()`.
+    live: usize,
+}
+
 kernel::sync::global_lock! {
     // SAFETY: initialised in `init()` before the bus exists.
-    /// Names taken by devices not (or no longer) on the bus's list: being
-    /// added, or being deleted. Changed under the rescan/remove lock.
-    unsafe(uninit) static BUSY_NAMES: Mutex<KVec<Name>> = KVec::new();
+    /// The busy names. Changed under the rescan/remove lock.
+    unsafe(uninit) static BUSY: Mutex<Busy> = Busy { names: KVVec::new(), live: 0 };
+}
+
+extern "C" {
+    fn drvsim_live_get();
+    fn drvsim_live_put();
+    fn drvsim_live_wait();
+}
+
+/// Holds off module unload until dropped: each device holds one until its
+/// release, and so does a sysfs writer that goes on after removing its own
+/// attribute (`remove`). See [`wait_until_gone`].
+pub(crate) struct Hold(());
+
+impl Hold {
+    /// Takes a hold.
+    pub(crate) fn new() -> Self {
+        // SAFETY: a counter increment, callable from any context.
+        unsafe { drvsim_live_get() };
+        Hold(())
+    }
+}
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        // SAFETY: drops the count taken by `new()`.
+        unsafe { drvsim_live_put() };
+    }
+}
+
+/// At module exit, after [`close`]: waits until every [`Hold`] is dropped.
+/// (What runs of drvsim's code after the last drop is the return path of
+/// the function that dropped it, as with netdevsim's `complete()`.)
+pub(crate) fn wait_until_gone() {
+    // SAFETY: called once, at module exit: drops the module's own count.
+    unsafe { drvsim_live_wait() };
 }
 
 /// Set at module unload: no device may be added any more.
@@ -47,7 +97,7 @@ static BUS: AtomicPtr<bindings::bus_type> = AtomicPtr::new(ptr::null_mut());
 /// before `bus` is registered.
 pub(crate) unsafe fn init(bus: &'static Static<bindings::bus_type>) -> Result {
     // SAFETY: once, before anything can lock it (safety requirement).
-    unsafe { BUSY_NAMES.init() };
+    unsafe { BUSY.init() };
     CLOSING.store(false, Ordering::Release);
     BUS.store(bus.get(), Ordering::Release);
     // SAFETY: a static name; no owner module link is needed.
@@ -64,7 +114,7 @@ pub(crate) fn exit() {
     unsafe { bindings::root_device_unregister(ROOT.swap(ptr::null_mut(), Ordering::AcqRel)) };
     // A global outlives the module's data: free its buffer, not just its
     // entries, or kmemleak reports it after rmmod.
-    *BUSY_NAMES.lock() = KVec::new();
+    BUSY.lock().names = KVVec::new();
 }
 
 /// The drvsim bus, for the driver core's functions.
@@ -77,15 +127,49 @@ pub(crate) fn root() -> *mut bindings::device {
     ROOT.load(Ordering::Acquire)
 }
 
-/// Takes `name` for a device being added or deleted; `EEXIST` if it is
-/// taken. Called under the rescan/remove lock.
-pub(crate) fn reserve(name: Name) -> Result {
-    let mut busy = BUSY_NAMES.lock();
-    if busy.contains(&name) {
+/// Takes `name` for a device about to be added: `EEXIST` if it is taken.
+/// Grows the name set so that it has room for every device, this one
+/// included: removing a device never allocates. Called under the
+/// rescan/remove lock.
+pub(crate) fn reserve_new(name: Name) -> Result {
+    let mut busy = BUSY.lock();
+    if busy.names.contains(&name) {
         return Err(EEXIST);
     }
-    busy.push(name, GFP_KERNEL)?;
+    let room = busy.live + 1 - busy.names.len();
+    busy.names.reserve(room, GFP_KERNEL)?;
+    busy.live += 1;
+    // INVARIANT: `capacity >= len + room = live`; the name is this new
+    // device's.
+    busy.names.push(name, GFP_KERNEL)?;
     Ok(())
+}
+
+/// Gives back the name of a device whose `device_add()` succeeded: from
+/// now on lookups on the bus find it.
+pub(crate) fn release_added(name: Name) {
+    let _rr = rescan_remove::lock();
+    BUSY.lock().names.retain(|n| *n != name);
+}
+
+/// Gives back the name of a device that is gone, or was never added.
+pub(crate) fn release_gone(name: Name) {
+    let _rr = rescan_remove::lock();
+    let mut busy = BUSY.lock();
+    busy.names.retain(|n| *n != name);
+    // INVARIANT: one name and one device fewer.
+    busy.live -= 1;
+}
+
+/// Takes the name of a device being deleted, until [`release_gone`]: a
+/// new device of that name gets `EEXIST` until the old directory is gone.
+/// Never allocates (see [`Busy`]). Called under the rescan/remove lock.
+pub(crate) fn reserve_dying(name: Name) {
+    let mut busy = BUSY.lock();
+    // By the type invariant there is room: this device is live and its
+    // name is not in the set (the device is on the bus's list).
+    let full = busy.names.push_within_capacity(name).is_err();
+    kernel::warn_on!(full);
 }
 
 /// Whether the root device's directory, `/sys/devices/drvsim`, has an
@@ -105,17 +189,6 @@ pub(crate) fn is_root_entry(name: &Name) -> bool {
     // SAFETY: `kernfs_find_and_get_ns()` took a reference for us.
     unsafe { bindings::kernfs_put(kn) };
     true
-}
-
-/// Gives back a name taken by [`reserve`].
-pub(crate) fn release(name: Name) {
-    let _rr = rescan_remove::lock();
-    BUSY_NAMES.lock().retain(|n| *n != name);
-}
-
-/// Whether a device is being added or deleted.
-pub(crate) fn any_busy() -> bool {
-    !BUSY_NAMES.lock().is_empty()
 }
 
 /// Refuses every device added from now on (module unload).

@@ -69,9 +69,19 @@ FAULTY=$BUS/drivers/drvsim_faulty
 # reload_drvsim PARAMS...: unload the samples and drvsim, load drvsim with
 # PARAMS and the samples again (the samples the guest started with).
 reload_drvsim() {
+	unload_drvsim && load_drvsim "$@"
+}
+
+# unload_drvsim: unload the samples, then drvsim.
+unload_drvsim() {
 	local m
 	for m in $SAMPLES; do rmmod "$m" || return 1; done
-	rmmod drvsim || return 1
+	rmmod drvsim
+}
+
+# load_drvsim PARAMS...: load drvsim with PARAMS, then the samples.
+load_drvsim() {
+	local m
 	insmod /drvsim/modules/drvsim.ko "$@" || return 1
 	for m in $SAMPLES; do insmod "/drvsim/modules/$m.ko" || return 1; done
 }

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# drvsim.ko's own lifetime: a module init that fails after any of its
+# steps (fail_init_step, Documentation/sysfs.rst) reaches insmod as ENOMEM
+# and leaves nothing behind (no debugfs knobs pointing at freed statics, no
+# root device, no bus); a load after that works.
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 8
+reset_bus
+
+leftovers() {
+	ls -d /sys/kernel/debug/drvsim /sys/devices/drvsim /sys/bus/drvsim 2>/dev/null
+}
+
+unload_drvsim
+for step in 1 2 3; do
+	expect_eq ENOMEM "$(/drvsim/bin/load-module /drvsim/modules/drvsim.ko "fail_init_step=$step")" \
+		"init failing after step $step: ENOMEM"
+	expect_eq "" "$(leftovers)" "init failing after step $step leaves nothing behind"
+done
+ktap_test_result "drvsim and the samples load again" load_drvsim $DRVSIM_PARAMS
+expect_errno 0 "$BUS/new_device" "m0" "the bus works after the failed loads"
+reset_bus
+ktap_finished

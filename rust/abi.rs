@@ -91,13 +91,19 @@ pub struct DriverRaw {
     /// `remove_id` feed is published (usb-serial's `usb_serial_driver`
     /// pointing at its `usb_driver`), or NULL: they feed this driver.
     pub companion: *const DriverSlot,
+    /// Where this driver publishes itself, or NULL: what the bus tells its
+    /// registrations apart by (an address can be reused, a slot, a static
+    /// of a loaded module, cannot).
+    pub slot: *const DriverSlot,
 }
 
 /// A published pointer to a driver, registered or not: set when its
-/// registration begins and never cleared while its module is loaded, so a
-/// reader may find a driver that is not, or no longer, registered (the
-/// situation of the `get_driver()` thread, `shared/seeds/get-driver-lifetime.txt`).
-/// The bus only ever uses it through a lookup that checks the registration.
+/// registration begins and cleared once its unregistration has returned,
+/// so a reader may find a driver that is not (yet), or no longer,
+/// registered (the situation of the `get_driver()` thread,
+/// `shared/seeds/get-driver-lifetime.txt`). The bus looks registrations up
+/// by the slot itself and never dereferences what it holds, but in the
+/// legacy design that restores that bug.
 #[repr(transparent)]
 pub struct DriverSlot(pub AtomicPtr<DriverRaw>);
 

@@ -144,7 +144,7 @@ pub(crate) struct DrvsimDevice {
     /// Virtual functions this device may spawn (0: not a PF).
     pub(crate) totalvfs: u32,
     /// The simulated register regions (`regions.rs`).
-    pub(crate) regions: KVec<Region>,
+    pub(crate) regions: KVVec<Region>,
     /// For a VF, its PF (a counted reference) and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
     /// For a PF, its SR-IOV state.
@@ -429,7 +429,7 @@ impl LockedDevice<'_> {
 
 /// The memory of `n` register regions (none for 0), a fault-injection
 /// point when there is something to allocate.
-fn alloc_regions(n: u32) -> Result<KVec<Region>> {
+fn alloc_regions(n: u32) -> Result<KVVec<Region>> {
     if n > 0 {
         crate::abi::should_fail_alloc()?;
     }

@@ -310,6 +310,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
                 None
             };
             (*drv).companion = T::COMPANION.map_or(core::ptr::null(), core::ptr::from_ref);
+            (*drv).slot = T::SLOT.map_or(core::ptr::null(), core::ptr::from_ref);
         }
         if let Some(slot) = T::SLOT {
             slot.0.store(drv, core::sync::atomic::Ordering::Release);
@@ -323,7 +324,13 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
 
     unsafe fn unregister(drv: &Opaque<DriverRaw>) {
         // SAFETY: registered by `register()`.
-        unsafe { drvsim_driver_unregister(drv.get()) }
+        unsafe { drvsim_driver_unregister(drv.get()) };
+        // The memory goes with the `Registration`: no stale address stays
+        // published.
+        if let Some(slot) = T::SLOT {
+            slot.0
+                .store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release);
+        }
     }
 }
 

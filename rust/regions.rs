@@ -80,9 +80,11 @@ impl Region {
     }
 }
 
-/// The regions of a new device.
-pub(crate) fn alloc(n: u32) -> Result<KVec<Region>> {
-    let mut v = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+/// The regions of a new device: one `kvmalloc()` allocation, which falls
+/// back to `vmalloc()` rather than fail for want of contiguous pages (256
+/// regions are 65 KiB, and a PF with 1024 VFs makes 1025 of them).
+pub(crate) fn alloc(n: u32) -> Result<KVVec<Region>> {
+    let mut v = KVVec::with_capacity(n as usize, GFP_KERNEL)?;
     for i in 0..n {
         v.push(Region::new(i), GFP_KERNEL)?;
     }

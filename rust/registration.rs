@@ -14,7 +14,7 @@
 //!   reached through `DriverRaw::bus_private`, holding its dynamic ids and
 //!   its [`State`];
 //! - a path that acts on a driver it found by pointer looks it up with
-//!   [`DriverPin::get`], which returns nothing unless the driver is
+//!   [`DriverPin::published`], which returns nothing unless the driver is
 //!   registered and otherwise pins it until the [`DriverPin`] is dropped;
 //!   unregistration marks the registration dead (nothing matches, finds or
 //!   pins it any more), waits for the pins, and only then calls
@@ -29,7 +29,10 @@
 //! leak: a registration that fails keeps the ids written meanwhile.
 
 use crate::{
-    abi::DriverRaw,
+    abi::{
+        DriverRaw,
+        DriverSlot, //
+    },
     ids,
     parse::{
         self,
@@ -142,6 +145,9 @@ struct Inner {
 #[pin_data]
 pub(crate) struct DriverState {
     drv: *mut DriverRaw,
+    /// Where the driver publishes itself (its `slot`), or NULL: how lookups
+    /// find this registration.
+    published_in: *const DriverSlot,
     #[pin]
     inner: Mutex<Inner>,
     /// Signalled when the last pin goes.
@@ -149,18 +155,20 @@ pub(crate) struct DriverState {
     unpinned: CondVar,
 }
 
-// SAFETY: `drv` is only an identity and a way into the driver core, which
+// SAFETY: `drv` is only a way into the driver core, which
 // does its own locking; everything else is behind the mutex. So the state
 // may move to another task.
 unsafe impl Send for DriverState {}
-// SAFETY: shared references only read `drv`, which never changes, and
+// SAFETY: shared references only read `drv` and `published_in`, which never
+// change, and
 // reach the rest through the mutex and the condition variable.
 unsafe impl Sync for DriverState {}
 
 impl DriverState {
-    fn new(drv: *mut DriverRaw) -> impl PinInit<Self> {
+    fn new(drv: *mut DriverRaw, published_in: *const DriverSlot) -> impl PinInit<Self> {
         pin_init!(Self {
             drv,
+            published_in,
             inner <- new_mutex!(Inner { state: State::Registering, pins: 0, ids: DynIds::new() }),
             unpinned <- new_condvar!(),
         })
@@ -278,14 +286,15 @@ pub(crate) struct DriverPin {
 }
 
 impl DriverPin {
-    /// Looks up the driver at `drv` and pins it: `None` unless it is
-    /// registered, that is for NULL, a driver never registered, one whose
+    /// Looks up the driver published in `slot` and pins it: `None` unless
+    /// one is registered, that is for an empty slot, a driver whose
     /// registration has not finished, and one being or already
-    /// unregistered. `drv` is compared, never dereferenced (hence a raw
-    /// pointer: it may dangle).
+    /// unregistered. Registrations are found by their slot, never by the
+    /// driver's address, which a later registration may reuse.
     #[must_use = "a lookup that is not checked is get_driver()'s bug"]
-    pub(crate) fn get(drv: *const DriverRaw) -> Option<Self> {
+    pub(crate) fn published(slot: &DriverSlot) -> Option<Self> {
         if legacy() {
+            let drv = slot.0.load(Ordering::Acquire);
             // SAFETY: none, on purpose: this is `get_driver()` before the
             // seed's fix, which took a reference on whatever `drv` pointed
             // to. A driver that is not registered has no state: NULL
@@ -304,7 +313,7 @@ impl DriverPin {
             });
         }
         let registry = REGISTRY.lock();
-        let st = registry.iter().find(|s| ptr::eq(s.drv, drv))?;
+        let st = registry.iter().find(|s| ptr::eq(s.published_in, slot))?;
         st.as_arc_borrow().pin()
     }
 
@@ -465,7 +474,10 @@ impl DriverState {
 /// `drv` must be ready for `driver_register()`, stay valid and pinned
 /// until [`unregister`] (or until this fails), and have NULL `bus_private`.
 pub(crate) unsafe fn register(drv: &DriverRaw) -> Result {
-    let st = Arc::pin_init(DriverState::new(ptr::from_ref(drv).cast_mut()), GFP_KERNEL)?;
+    let st = Arc::pin_init(
+        DriverState::new(ptr::from_ref(drv).cast_mut(), drv.slot),
+        GFP_KERNEL,
+    )?;
     REGISTRY.lock().push(st.clone(), GFP_KERNEL)?;
     // INVARIANT: `bus_private` holds a reference until `teardown()`.
     let own = Arc::into_raw(st.clone()).cast_mut().cast::<c_void>();
@@ -547,15 +559,14 @@ unsafe fn teardown(st: &Arc<DriverState>, done: Option<Step>) {
 /// The driver a `new_id`/`remove_id` write of `drv`'s acts on: the
 /// companion `drv` names, pinned, or `None` for `drv` itself.
 fn target(drv: &DriverRaw) -> Result<Option<DriverPin>> {
-    if drv.companion.is_null() {
+    // SAFETY: NULL, or a static of a module that `drv`'s module depends on
+    // (or is), so loaded while one of `drv`'s attributes is written.
+    let Some(companion) = (unsafe { drv.companion.as_ref() }) else {
         return Ok(None);
-    }
-    // SAFETY: the slot is a static of the module that registered `drv`,
-    // which is loaded while one of `drv`'s attributes is written.
-    let companion = unsafe { (*drv.companion).0.load(Ordering::Acquire) };
+    };
     // The companion may not be registered yet (usb-serial's crash), or
     // any more: the lookup checks, and pins it.
-    DriverPin::get(companion).map(Some).ok_or(ENODEV)
+    DriverPin::published(companion).map(Some).ok_or(ENODEV)
 }
 
 /// `new_id`: `<type>`; adds a dynamic id to `drv` (or its companion) and
@@ -671,23 +682,26 @@ mod tests {
         if legacy() {
             return;
         }
+        let slot = DriverSlot(AtomicPtr::new(ptr::null_mut()));
         let mut fake = DriverRaw::default();
         let drv = &raw mut fake;
-        assert!(DriverPin::get(ptr::null()).is_none());
-        assert!(DriverPin::get(drv).is_none());
-        let st = Arc::pin_init(DriverState::new(drv), GFP_KERNEL).unwrap();
+        assert!(DriverPin::published(&slot).is_none());
+        let st = Arc::pin_init(DriverState::new(drv, &raw const slot), GFP_KERNEL).unwrap();
         REGISTRY.lock().push(st.clone(), GFP_KERNEL).unwrap();
         // Still registering: not found.
-        assert!(DriverPin::get(drv).is_none());
+        assert!(DriverPin::published(&slot).is_none());
         st.inner.lock().state = State::Registered;
-        let pin = DriverPin::get(drv);
+        let pin = DriverPin::published(&slot);
         assert!(pin.is_some());
         assert_eq!(st.inner.lock().pins, 1);
         drop(pin);
         assert_eq!(st.inner.lock().pins, 0);
+        // Another slot, though the same driver address: not found.
+        let other = DriverSlot(AtomicPtr::new(drv));
+        assert!(DriverPin::published(&other).is_none());
         st.kill();
         // No longer registered: not found.
-        assert!(DriverPin::get(drv).is_none());
+        assert!(DriverPin::published(&slot).is_none());
         REGISTRY.lock().retain(|s| !Arc::ptr_eq(s, &st));
     }
 }

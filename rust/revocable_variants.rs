@@ -14,6 +14,7 @@
 //! that a revocation does not wait for the whole sleep.
 
 use core::{
+    marker::PhantomData,
     ops::Deref,
     sync::atomic::{
         AtomicBool,
@@ -166,8 +167,13 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
         }
         // SAFETY: available, under the read side: a revocation waits for
         // `lock` to be released before it drops the object.
-        let data = unsafe { self.data.access() };
-        Some(SleepableGuard { data, _lock: lock })
+        let data: *const T = unsafe { self.data.access() };
+        // INVARIANT: the object lives until `lock` is released.
+        Some(SleepableGuard {
+            data,
+            _lock: lock,
+            _p: PhantomData,
+        })
     }
 
     /// Whether a revocation has begun.
@@ -188,16 +194,26 @@ impl<T: Send, S: ReadSide> SleepableRevocable<T, S> {
 }
 
 /// Access to the object of a sleepable revocable, holding `L`.
+///
+/// # Invariants
+///
+/// `data` points to an object that lives while `_lock` is held. A raw
+/// pointer, as in the kernel's `RevocableGuard`: a reference would claim
+/// validity for all of `'a`, also in a function it is passed to as an
+/// argument after the guard itself was dropped there.
 pub struct SleepableGuard<'a, T, L> {
-    data: &'a T,
+    data: *const T,
     _lock: L,
+    _p: PhantomData<&'a T>,
 }
 
 impl<T, L> Deref for SleepableGuard<'_, T, L> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        self.data
+        // SAFETY: by the type invariant the object lives while the guard
+        // (and so `_lock`) does, which the borrow of `self` ensures.
+        unsafe { &*self.data }
     }
 }
 

@@ -23,6 +23,7 @@ use core::{
     hint::black_box,
     sync::atomic::{
         AtomicBool,
+        AtomicPtr,
         Ordering, //
     }, //
 };
@@ -318,12 +319,26 @@ fn window(v: Variant, w: &Wrappers, dev: &kernel::device::Device<Bound>) -> u64 
     }
 }
 
+/// The module's own unbound workqueue for the concurrent reader: module
+/// exit destroys it, which waits for a reader still running.
+static READER_QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
+
+fn reader_queue() -> Result<&'static workqueue::Queue> {
+    let wq = READER_QUEUE.load(Ordering::Acquire);
+    if wq.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: created in module init and destroyed at module exit after
+    // the driver, so after every user.
+    Ok(unsafe { workqueue::Queue::from_raw(wq) })
+}
+
 /// Runs `v`'s concurrent reader on another CPU (an unbound work item)
 /// until `stop`.
 fn start_reader(w: &Arc<Wrappers>, v: Variant) -> Result {
     w.stop.store(false, Ordering::Relaxed);
     let r = w.clone();
-    workqueue::system_unbound().try_spawn(GFP_KERNEL, move || {
+    reader_queue()?.try_spawn(GFP_KERNEL, move || {
         r.running.store(true, Ordering::Release);
         let mut sum = 0u64;
         while !r.stop.load(Ordering::Relaxed) {
@@ -436,10 +451,30 @@ impl drvsim::Driver for BenchDriver {
 }
 
 /// The module: the bench driver.
-#[pin_data(PinnedDrop)]
+#[pin_data]
 struct BenchModule {
     #[pin]
     driver: kernel::driver::Registration<drvsim::Adapter<BenchDriver>>,
+    /// Dropped after `driver` (declaration order), once no probe or
+    /// attribute write can run any more.
+    _teardown: Teardown,
+}
+
+/// Frees what the driver's probes and attributes filled in, and waits for
+/// the reader work item.
+struct Teardown;
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        *HELD.lock() = None;
+        *RESULTS.lock() = KVec::new();
+        let wq = READER_QUEUE.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !wq.is_null() {
+            // SAFETY: created in module init; the driver is gone, so
+            // nothing queues on it any more. Waits for queued work.
+            unsafe { bindings::destroy_workqueue(wq) };
+        }
+    }
 }
 
 impl kernel::InPlaceModule for BenchModule {
@@ -450,17 +485,20 @@ impl kernel::InPlaceModule for BenchModule {
             HELD.init();
             RESULTS.init();
         }
+        // SAFETY: a static name, one `%s`-free format; the queue is
+        // destroyed by `Teardown`.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"drvsim_bench".as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                1,
+            )
+        };
+        READER_QUEUE.store(wq, Ordering::Release);
         try_pin_init!(Self {
+            _teardown: Teardown,
             driver <- kernel::driver::Registration::new(c"drvsim_bench", module),
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for BenchModule {
-    fn drop(self: Pin<&mut Self>) {
-        *HELD.lock() = None;
-        *RESULTS.lock() = KVec::new();
     }
 }
 

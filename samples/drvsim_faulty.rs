@@ -296,10 +296,25 @@ impl drvsim::Driver for ChildDriver {
 
 /// The module: the `faulty` driver; the companion driver if a probe
 /// registered it goes away first.
-#[pin_data(PinnedDrop)]
+#[pin_data]
 struct FaultyModule {
     #[pin]
     driver: driver::Registration<drvsim::Adapter<FaultyDriver>>,
+    /// Dropped after `driver` (declaration order): once the driver is
+    /// unregistered no probe can register the companion again and no
+    /// `probe_mode` write can refill the table.
+    _teardown: Teardown,
+}
+
+/// Unregisters the companion driver and frees the mode table.
+struct Teardown;
+
+impl Drop for Teardown {
+    fn drop(&mut self) {
+        *CHILD.lock() = None;
+        // Free the table itself, not just its entries.
+        *MODES.lock() = KVec::new();
+    }
 }
 
 /// This module, for the companion driver's registration.
@@ -313,16 +328,8 @@ impl InPlaceModule for FaultyModule {
             CHILD.init();
         }
         try_pin_init!(Self {
+            _teardown: Teardown,
             driver <- driver::Registration::new(c"drvsim_faulty", module),
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for FaultyModule {
-    fn drop(self: Pin<&mut Self>) {
-        *CHILD.lock() = None;
-        // Free the table itself, not just its entries.
-        *MODES.lock() = KVec::new();
     }
 }

@@ -8,13 +8,14 @@
 #   make check      the whole test suite (style checks included)
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
+#   make soak       10,000 hot-plug cycles: kmemleak and slab usage
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 
 S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check fmt bench clean
+.PHONY: all modules vm run check fmt bench soak clean
 all modules:
 	@K=$(kdir); [ "$$K" != KDIR-FAILED ] && $(S)/modules.sh "$$K"
 
@@ -33,6 +34,9 @@ fmt:
 
 bench: modules
 	KDIR=$(kdir) $(S)/bench.sh
+
+soak: modules
+	KDIR=$(kdir) $(S)/soak.sh
 
 clean:
 	rm -rf .out

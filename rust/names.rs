@@ -203,3 +203,40 @@ pub(crate) fn close() {
 pub(crate) fn is_closing() -> bool {
     CLOSING.load(Ordering::Acquire)
 }
+
+#[kunit_tests(drvsim_names)]
+mod tests {
+    use super::*;
+
+    /// Eight devices removed at once, after the busy-name set last grew for
+    /// one at a time: the removals' reservations allocate nothing.
+    #[test]
+    fn removing_devices_never_allocates() {
+        let names: [Name; 8] = core::array::from_fn(|i| {
+            let mut digits = [0u8; 10];
+            let digit = crate::parse::decimal(i as u32, &mut digits)[0];
+            Name::parse(&[b'k', b'u', b'n', b'i', b't', digit]).unwrap()
+        });
+        let _rr = rescan_remove::lock();
+        for n in names {
+            assert_eq!(reserve_new(n), Ok(()));
+            release_added(n);
+        }
+        let (len, cap) = {
+            let busy = BUSY.lock();
+            (busy.names.len(), busy.names.capacity())
+        };
+        for n in names {
+            reserve_dying(n);
+        }
+        {
+            let busy = BUSY.lock();
+            assert_eq!(busy.names.capacity(), cap);
+            assert_eq!(busy.names.len(), len + names.len());
+        }
+        for n in names {
+            release_gone(n);
+        }
+        assert_eq!(BUSY.lock().names.len(), len);
+    }
+}

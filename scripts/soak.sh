@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make soak`: tests/soak.sh with SOAK_CYCLES (default 10000) in a guest of
+# its own; fails on a failed case or on any splat in the guest's log, the
+# final kmemleak scan included. Not part of `make check`, which runs the
+# same script with 400 cycles.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+: "${KDIR:?}"
+job=$DRVSIM_OUT/soak-job.sh
+mkdir -p "$DRVSIM_OUT"
+printf '#!/bin/sh\nSOAK_CYCLES=%d sh /drvsim/tests/soak.sh > "$DRVSIM_RESULTS"\n' "${SOAK_CYCLES:-10000}" > "$job"
+export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
+export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
+QUIET=1 TIMEOUT=${SOAK_TIMEOUT:-5400} "$DRVSIM_ROOT/scripts/vm.sh" run "$job" soak || true
+results=$(tr -d '\r' < "$DRVSIM_OUT/soak.results" | grep -v '^DRVSIM-')
+echo "$results"
+grep -a '^soak:' "$DRVSIM_OUT/soak.log" | tr -d '\r' | tail -1
+rc=0
+grep -q '^not ok' <<< "$results" && rc=1
+grep -q '^ok 3 ' <<< "$results" || { note "the soak did not finish: $DRVSIM_OUT/soak.log"; rc=1; }
+if ! splats=$("$DRVSIM_ROOT/scripts/scan-log.sh" "$DRVSIM_OUT/soak.log"); then
+	echo "$splats" | head -20
+	note "the soak guest's log has splats: $DRVSIM_OUT/soak.log"
+	rc=1
+fi
+exit $rc

@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# An unprivileged user can change nothing: every writable drvsim sysfs
+# file refuses its writes, /dev/drvsim-* and drvsim's debugfs cannot be
+# opened, and the bus is unchanged afterwards. The control: the same user
+# writes a file that anyone may write, so a broken su cannot make this
+# test pass. (busybox su, to an account created here: busybox's setpriv
+# cannot change uids.)
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 6
+reset_bus
+U=drvsimuser
+mkdir -p /etc
+grep -q "^$U:" /etc/passwd 2>/dev/null || echo "$U:x:1000:1000::/tmp:/bin/sh" >> /etc/passwd
+grep -q "^$U:" /etc/group 2>/dev/null || echo "$U:x:1000:" >> /etc/group
+as_user() {
+	su "$U" -s /bin/sh -c "$1" 2>&1
+}
+
+printf 'pm0 totalvfs=2 regions=1' > "$BUS/new_device"
+printf 'pm1 type=other' > "$BUS/new_device"
+printf 2 > "$BUS/devices/pm0/sriov_numvfs"
+state() {
+	for d in "$BUS"/devices/*; do
+		echo "${d##*/} $(driver_of "${d##*/}") $(cat "$d/driver_override")"
+	done
+	cat "$BUS/devices/pm0/sriov_numvfs" "$BUS/devices/pm0/sriov_drivers_autoprobe"
+	ls "$BUS/drivers"/*
+}
+before=$(state)
+
+expect_eq 1000 "$(as_user 'id -u')" "su runs commands as the unprivileged user"
+: > /tmp/anyone && chmod 666 /tmp/anyone
+expect_eq 0 "$(as_user '/drvsim/bin/sysfs-write /tmp/anyone x')" \
+	"control: the user writes a file anyone may write"
+
+# Each write a plausible one: what root would write there.
+value_for() {
+	case "$1" in
+	*/new_device) echo "pmx regions=1" ;;
+	*/del_device | */hot_unplug | */bind | */unbind) echo pm0 ;;
+	*/driver_override) echo drvsim_faulty ;;
+	*/new_id | */remove_id) echo other ;;
+	*/probe_mode) echo "pm1 fail" ;;
+	*/sriov_numvfs) echo 0 ;;
+	*) echo 1 ;;
+	esac
+}
+accepted=""
+for f in $(find /sys/bus/drvsim /sys/devices/drvsim -type f -perm -200); do
+	got=$(as_user "/drvsim/bin/sysfs-write $f '$(value_for "$f")'")
+	[ "$got" = EACCES ] || accepted="$accepted $f:$got"
+done
+expect_eq "" "$accepted" "every writable sysfs file refuses the user (EACCES)"
+
+opened=""
+for f in /dev/drvsim-*; do
+	got=$(as_user "/drvsim/bin/regfile read $f 0 0")
+	[ "$got" = EACCES ] || opened="$opened $f:$got"
+done
+expect_eq "" "$opened" "no /dev/drvsim-* opens for the user (EACCES)"
+expect_eq "" "$(as_user 'ls /sys/kernel/debug/drvsim' | grep -v 'Permission denied')" \
+	"drvsim's debugfs is closed to the user"
+expect_eq "$before" "$(state)" "the bus is unchanged"
+reset_bus
+ktap_finished

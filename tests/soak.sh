@@ -45,7 +45,6 @@ end=$(slab_kib)
 dmesg -n "$level"
 rate=$(awk -v n="$CYCLES" -v s="$secs" 'BEGIN { printf "%.1f", (s > 0 ? n / s : 0) }')
 ktap_print_msg "soak: $CYCLES cycles in $secs s, $rate cycles/s; slab ${quarter} KiB at 1/4, ${end} KiB at the end"
-echo "soak: $CYCLES cycles in $secs s ($rate cycles/s); slab ${quarter} KiB at 1/4, ${end} KiB at the end"
 expect_eq 0 "$failed" "$CYCLES hot-plug cycles, each created, probed and deleted"
 # Flat: growth within 5 % or 1 MiB, whichever is more.
 grow=$((end - quarter))

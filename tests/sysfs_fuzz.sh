@@ -69,12 +69,12 @@ malformed "$S/new_id" EINVAL $BAD_NAMES
 # shellcheck disable=SC2086
 malformed "$S/remove_id" EINVAL $BAD_NAMES
 
-# Random bytes, 1 to 256 of them, 40 writes per attribute: any errno, or
+# Random bytes, 1 to 256 of them, 25 writes per attribute: any errno, or
 # success where the bytes happen to be valid; nothing may break.
 for f in "$BUS/new_device" "$BUS/del_device" "$BUS/hot_unplug" "$BUS/rescan" "$PF/remove" \
 	"$PF/sriov_numvfs" "$PF/sriov_drivers_autoprobe" "$S/new_id" "$S/remove_id"; do
 	i=0
-	while [ $i -lt 40 ]; do
+	while [ $i -lt 25 ]; do
 		head -c $((RANDOM % 256 + 1)) /dev/urandom | /drvsim/bin/sysfs-write "$f" - > /dev/null
 		i=$((i + 1))
 	done

@@ -173,18 +173,28 @@ pub(crate) fn register() -> Result {
     // SAFETY: called once, from module init, before anything can lock it.
     unsafe { RESCAN_REMOVE.init() };
     registration::init();
-    let r = injected_init_failure(1).and_then(|()| {
-        // SAFETY: once, from module init, before the bus is registered.
-        unsafe { names::init(&BUS) }?;
-        let r = injected_init_failure(2).and_then(|()| {
-            // SAFETY: `BUS` is a static, fully initialised `bus_type`.
-            to_result(unsafe { bindings::bus_register(BUS.get()) })?;
+    if let Err(e) = injected_init_failure(1) {
+        registration::exit();
+        return Err(e);
+    }
+    // SAFETY: once, from module init, before the bus is registered.
+    if let Err(e) = unsafe { names::init(&BUS) }.and_then(|()| injected_init_failure(2)) {
+        names::exit();
+        registration::exit();
+        return Err(e);
+    }
+    // SAFETY: `BUS` is a static, fully initialised `bus_type`.
+    let r = to_result(unsafe { bindings::bus_register(BUS.get()) });
+    if let Err(e) = r.and_then(|()| injected_init_failure(3)) {
+        if r.is_ok() {
             // SAFETY: registered just above, with no device or driver yet.
-            injected_init_failure(3).inspect_err(|_| unsafe { bindings::bus_unregister(BUS.get()) })
-        });
-        r.inspect_err(|_| names::exit())
-    });
-    r.inspect_err(|_| registration::exit())
+            unsafe { bindings::bus_unregister(BUS.get()) };
+        }
+        names::exit();
+        registration::exit();
+        return Err(e);
+    }
+    Ok(())
 }
 
 /// Removes one device for [`unregister`], through `bus_for_each_dev()`.

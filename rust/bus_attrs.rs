@@ -103,7 +103,7 @@ extern "C" fn rescan_store(
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes the input it received, NUL-terminated.
-    sysfs::store_result(rescan(unsafe { sysfs::kstrtoul(buf) }), count)
+    sysfs::store_result(rescan(unsafe { sysfs::kstrtoull(buf) }), count)
 }
 
 /// `hot_unplug`: `<name>`; a surprise removal, as a hotplug controller

@@ -27,6 +27,7 @@ use crate::{
     }, //
 };
 use core::{
+    mem::ManuallyDrop,
     ptr::{
         self,
         NonNull, //
@@ -166,8 +167,9 @@ pub(crate) struct DrvsimDevice {
     /// This device lock's own lockdep class, with `lockdep_device_class`.
     #[pin]
     lock_class: LockClass,
-    /// Holds off module unload until `release` has freed the device.
-    _hold: names::Hold,
+    /// Holds off module unload from before the device's creation until
+    /// `release` has freed it; dropped last there (see `release`).
+    hold: ManuallyDrop<names::Hold>,
 }
 
 // SAFETY: a device may be released from any task: `release` only frees
@@ -197,7 +199,8 @@ impl DrvsimDevice {
     /// Creates and registers (`device_add()`) a device that no driver can
     /// match yet; [`DrvsimDevice::attach`] probes it. The caller has
     /// reserved the name (see `lifecycle::add_device()`).
-    pub(crate) fn create(spec: Spec) -> Result<DevRef> {
+    /// `hold` keeps module exit waiting for the device; it goes with it.
+    pub(crate) fn create(spec: Spec, hold: names::Hold) -> Result<DevRef> {
         crate::abi::should_fail_alloc()?;
         let this = KBox::pin_init(
             try_pin_init!(DrvsimDevice {
@@ -214,7 +217,7 @@ impl DrvsimDevice {
                 matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
                 lock_class <- LockClass::new(),
-                _hold: names::Hold::new(),
+                hold: ManuallyDrop::new(hold),
             }? Error),
             GFP_KERNEL,
         )?;
@@ -263,7 +266,14 @@ impl DrvsimDevice {
         };
         // SAFETY: `this` came from `KBox::into_raw()` in `create()`, and
         // this is the last reference to it.
-        drop(unsafe { KBox::from_raw(this) });
+        let mut this = unsafe { KBox::from_raw(this) };
+        // SAFETY: taken once, here; `this` is freed right after without
+        // touching it again.
+        let hold = unsafe { ManuallyDrop::take(&mut this.hold) };
+        drop(this);
+        // Last, so that as little of drvsim's code as possible runs after
+        // module exit may have stopped waiting for this device.
+        drop(hold);
     }
 
     /// The `DrvsimDevice` that embeds `dev`.
@@ -323,9 +333,12 @@ impl DrvsimDevice {
         self.added.load(Ordering::Acquire)
     }
 
-    /// Marks the device as being removed: nothing matches it any more.
-    pub(crate) fn set_dead(&self) {
-        self.dead.store(true, Ordering::Release);
+    /// Marks the device as being removed, so that nothing matches it any
+    /// more; `true` for the caller that marked it, `false` if removal had
+    /// started already (one remover per device, even where the legacy
+    /// design leaves the check unlocked).
+    pub(crate) fn claim_removal(&self) -> bool {
+        !self.dead.swap(true, Ordering::AcqRel)
     }
 
     /// Whether removal of the device has started.

@@ -320,21 +320,27 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         to_result(unsafe {
             drvsim_driver_register(drv, module.as_ptr().cast(), name.as_char_ptr().cast())
         })
+        .inspect_err(|_| Self::unpublish())
     }
 
     unsafe fn unregister(drv: &Opaque<DriverRaw>) {
         // SAFETY: registered by `register()`.
         unsafe { drvsim_driver_unregister(drv.get()) };
-        // The memory goes with the `Registration`: no stale address stays
-        // published.
+        Self::unpublish();
+    }
+}
+
+impl<T: Driver + 'static> Adapter<T> {
+    /// Empties the driver's slot once its registration has ended (or
+    /// failed): the memory goes with the `Registration`, so no stale
+    /// address stays published.
+    fn unpublish() {
         if let Some(slot) = T::SLOT {
             slot.0
                 .store(core::ptr::null_mut(), core::sync::atomic::Ordering::Release);
         }
     }
-}
 
-impl<T: Driver + 'static> Adapter<T> {
     extern "C" fn probe_callback(dev: *mut bindings::device, id: *const DeviceIdRaw) -> c_int {
         // SAFETY: the bus calls probe with a live device, holding its lock.
         // INVARIANT: the device is in probe for the duration of this call.

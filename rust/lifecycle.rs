@@ -29,7 +29,7 @@ use kernel::{
 /// without it (`device_add()` takes the new device's lock).
 pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
     let name = spec.name;
-    {
+    let hold = {
         let _rr = rescan_remove::lock();
         if names::is_closing() {
             return Err(ENODEV);
@@ -40,8 +40,12 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
             return Err(EEXIST);
         }
         names::reserve_new(name)?;
-    }
-    let r = DrvsimDevice::create(spec);
+        // Taken in the same section as the closing check: module exit,
+        // which closes under this lock, waits for this device from here
+        // until its release.
+        names::Hold::new()
+    };
+    let r = DrvsimDevice::create(spec, hold);
     // One section: the name goes back and the device becomes removable
     // together (the lock is reentrant, `names` takes it too).
     let rr = rescan_remove::lock();
@@ -89,14 +93,13 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
         let _rr = rescan_remove::lock();
         // Until `device_add()` returned, or once someone else started
         // removing it, the device is not ours to remove.
-        if !dev.is_added() || dev.is_removing() {
+        if !dev.is_added() || !dev.claim_removal() {
             return Err(ENOENT);
         }
         // The name stays taken until `device_del()` has removed the
         // sysfs directory, so that a new device of the same name gets
         // `EEXIST`, not a clash in sysfs.
         names::reserve_dying(dev.name);
-        dev.set_dead();
     }
     if surprise {
         dev.set_gone();

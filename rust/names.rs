@@ -107,11 +107,14 @@ pub(crate) unsafe fn init(bus: &'static Static<bindings::bus_type>) -> Result {
     Ok(())
 }
 
-/// Unregisters the root device and frees the name set; at module exit,
-/// once every device is gone, or when init fails after [`init`].
+/// Unregisters the root device (if [`init`] registered it) and frees the
+/// name set; at module exit, once every device is gone, or when init fails.
 pub(crate) fn exit() {
-    // SAFETY: registered in `init()`; its children are all gone.
-    unsafe { bindings::root_device_unregister(ROOT.swap(ptr::null_mut(), Ordering::AcqRel)) };
+    let root = ROOT.swap(ptr::null_mut(), Ordering::AcqRel);
+    if !root.is_null() {
+        // SAFETY: registered in `init()`; its children are all gone.
+        unsafe { bindings::root_device_unregister(root) };
+    }
     // A global outlives the module's data: free its buffer, not just its
     // entries, or kmemleak reports it after rmmod.
     BUSY.lock().names = KVVec::new();

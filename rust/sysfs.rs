@@ -4,7 +4,8 @@
 //!
 //! The driver core keeps pointers to these C structures for as long as the
 //! bus is registered, so they are `static`s built in const context. The
-//! callbacks live next to the state they act on (`bus.rs`, `device.rs`).
+//! callbacks live next to the state they act on (`bus_attrs.rs`, `sriov.rs`,
+//! `registration.rs`).
 //! Sample drivers include this file too, for their driver attributes, and
 //! each includer uses only part of it: every includer declares it `pub`.
 
@@ -197,7 +198,7 @@ pub unsafe fn kstrtou16(buf: *const c_char) -> Result<u16> {
 /// # Safety
 ///
 /// `buf` must be the NUL-terminated buffer the driver core passed to `store`.
-pub unsafe fn kstrtoul(buf: *const c_char) -> Result<u64> {
+pub unsafe fn kstrtoull(buf: *const c_char) -> Result<u64> {
     let mut n = 0;
     // SAFETY: `buf` is a NUL-terminated string (safety requirement).
     to_result(unsafe { bindings::kstrtoull(buf, 0, &mut n) })?;

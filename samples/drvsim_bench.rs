@@ -464,6 +464,25 @@ struct BenchModule {
 /// the reader work item.
 struct Teardown;
 
+impl Teardown {
+    /// Creates the reader's workqueue, which `drop` destroys.
+    fn new() -> Result<Self> {
+        // SAFETY: a static name without format directives.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"drvsim_bench".as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                1,
+            )
+        };
+        if wq.is_null() {
+            return Err(ENOMEM);
+        }
+        READER_QUEUE.store(wq, Ordering::Release);
+        Ok(Teardown)
+    }
+}
+
 impl Drop for Teardown {
     fn drop(&mut self) {
         *HELD.lock() = None;
@@ -485,18 +504,8 @@ impl kernel::InPlaceModule for BenchModule {
             HELD.init();
             RESULTS.init();
         }
-        // SAFETY: a static name, one `%s`-free format; the queue is
-        // destroyed by `Teardown`.
-        let wq = unsafe {
-            bindings::alloc_workqueue_noprof(
-                c"drvsim_bench".as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND,
-                1,
-            )
-        };
-        READER_QUEUE.store(wq, Ordering::Release);
         try_pin_init!(Self {
-            _teardown: Teardown,
+            _teardown: Teardown::new()?,
             driver <- kernel::driver::Registration::new(c"drvsim_bench", module),
         })
     }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Soak: SOAK_CYCLES hot-plug cycles (new_device with regions, its probe,
-# del_device), and every 500 cycles a PF enabling and disabling 16 VFs.
+# del_device), and every 500 cycles (every twentieth of the run if that is
+# less) a PF enabling and disabling 16 VFs.
 # Slab usage must stay flat: it is measured a quarter of the way through
 # and at the end, each time after shrinking every slab cache, which also
 # empties KASAN's quarantine of them (kmem_cache_shrink()), so freed
@@ -27,13 +28,16 @@ slab_kib() {
 level=$(cut -f1 /proc/sys/kernel/printk)
 dmesg -n 5
 failed=0 quarter=0
+every=$((CYCLES / 20))
+[ $every -gt 500 ] && every=500
+[ $every -lt 1 ] && every=1
 start=$(cut -d' ' -f1 /proc/uptime)
 i=1
 while [ $i -le "$CYCLES" ]; do
 	printf 'sk0 regions=4' > "$BUS/new_device" || failed=$((failed + 1))
 	[ -e "$BUS/devices/sk0/driver" ] || failed=$((failed + 1))
 	printf sk0 > "$BUS/del_device" || failed=$((failed + 1))
-	if [ $((i % 500)) = 0 ]; then
+	if [ $((i % every)) = 0 ]; then
 		printf 16 > "$PF" || failed=$((failed + 1))
 		printf 0 > "$PF" || failed=$((failed + 1))
 	fi

@@ -18,6 +18,10 @@ use crate::{
     ids,
     lifecycle,
     names,
+    pause::{
+        self,
+        Point, //
+    },
     registration,
     rescan_remove::RESCAN_REMOVE,
     sysfs::Static, //
@@ -66,7 +70,9 @@ unsafe fn match_device<'a>(
     let id = ids::lookup_id(ids::ids(drv), type_).map(Some);
     let id = id.or(dynamic.then_some(None));
     // SAFETY: both are live; the helper takes the spinlock.
-    match unsafe { drvsim_match_driver_override(dev.as_raw(), drv.as_raw()) } {
+    let overridden = unsafe { drvsim_match_driver_override(dev.as_raw(), drv.as_raw()) };
+    pause::at(Point::Match);
+    match overridden {
         0 => None,
         1 => Some(id.flatten()),
         // As PCI's `pci_device_can_probe()`: with its PF's
@@ -173,6 +179,7 @@ pub(crate) fn register() -> Result {
     // SAFETY: called once, from module init, before anything can lock it.
     unsafe { RESCAN_REMOVE.init() };
     registration::init();
+    pause::init(registration::debugfs_dir());
     if let Err(e) = injected_init_failure(1) {
         registration::exit();
         return Err(e);
@@ -213,6 +220,9 @@ extern "C" fn remove_at_exit(dev: *mut bindings::device, _data: *mut c_void) -> 
 /// bus. Drivers are gone by now: their modules depend on this one.
 pub(crate) fn unregister() {
     names::close();
+    // Nothing stops at a pause point any more, not even this exit's own
+    // removals, and held tasks go on: the wait below waits for them.
+    pause::release_all();
     // The iterator pins the device it is at, and skips the ones deleted
     // meanwhile (a PF's VFs); every device added before `close()` is
     // on the list or being removed.

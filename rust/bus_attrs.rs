@@ -18,6 +18,10 @@ use crate::{
         Name,
         NewDevice, //
     },
+    pause::{
+        self,
+        Point, //
+    },
     rescan_remove,
     sriov,
     sysfs::{
@@ -171,6 +175,7 @@ extern "C" fn remove_store(
     if !unsafe { bindings::device_remove_file_self(dev, attr) } {
         return count as isize;
     }
+    pause::at(Point::RemoveSelf);
     let r = lifecycle::remove(&this).or_else(|e| if e == ENOENT { Ok(()) } else { Err(e) });
     sysfs::store_result(r, count)
 }

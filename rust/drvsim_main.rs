@@ -13,6 +13,7 @@ use kernel::prelude::*;
 pub mod abi;
 mod ids;
 pub mod parse;
+mod pause;
 mod regions;
 pub mod sysfs;
 // Locks.

@@ -15,6 +15,10 @@ use crate::{
         Spec, //
     },
     names,
+    pause::{
+        self,
+        Point, //
+    },
     rescan_remove,
     sriov, //
 };
@@ -104,6 +108,7 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     if surprise {
         dev.set_gone();
     }
+    pause::at(Point::Remove);
     // SAFETY: `dev` is registered (added, and we are its only remover)
     // and the caller's reference keeps it alive.
     unsafe { bindings::device_release_driver(dev.as_raw()) };
@@ -183,6 +188,7 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
             return Err(e);
         }
     }
+    pause::at(Point::SriovEnable);
     // Probe outside the rescan/remove lock; `match` applies autoprobe.
     match sriov::listed_vfs(pf) {
         Ok(vfs) => {

@@ -38,6 +38,10 @@ use crate::{
         self,
         Name, //
     },
+    pause::{
+        self,
+        Point, //
+    },
     sysfs::{
         self,
         Static, //
@@ -531,6 +535,7 @@ pub(crate) unsafe fn unregister(drv: &DriverRaw) {
 /// down yet.
 unsafe fn teardown(st: &Arc<DriverState>, done: Option<Step>) {
     st.kill();
+    pause::at(Point::Unregister);
     // SAFETY: the driver stays valid until this returns (safety
     // requirement of `register()`).
     let drv = unsafe { st.driver() };
@@ -644,6 +649,12 @@ pub(crate) fn init() {
         );
         DEBUGFS.store(dir, Ordering::Release);
     }
+}
+
+/// drvsim's debugfs directory, `/sys/kernel/debug/drvsim` (NULL or an
+/// error pointer without debugfs), for the other knobs.
+pub(crate) fn debugfs_dir() -> *mut bindings::dentry {
+    DEBUGFS.load(Ordering::Acquire)
 }
 
 /// Removes the knobs and frees the registry; at module exit, when every

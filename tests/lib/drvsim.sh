@@ -85,3 +85,26 @@ load_drvsim() {
 	insmod /drvsim/modules/drvsim.ko "$@" || return 1
 	for m in $SAMPLES; do insmod "/drvsim/modules/$m.ko" || return 1; done
 }
+
+# Pause points (Documentation/sysfs.rst, "Pause points").
+PAUSE=/sys/kernel/debug/drvsim/pause
+
+# pause_arm POINT: the next task that reaches POINT stops there.
+pause_arm() {
+	printf arm > "$PAUSE/$1"
+}
+
+# pause_state POINT: idle, armed or "held <pid>".
+pause_state() {
+	cat "$PAUSE/$1" 2>/dev/null
+}
+
+# pause_wait_held POINT SECONDS: wait until a task is held at POINT.
+pause_wait_held() {
+	wait_until "$2" sh -c "grep -q '^held ' '$PAUSE/$1'"
+}
+
+# pause_release POINT: let the held task go on (and disarm POINT).
+pause_release() {
+	printf release > "$PAUSE/$1"
+}

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Named pause points: `/sys/kernel/debug/drvsim/pause/<point>`, one file
+//! each, so that a test hits a race window in one attempt instead of by
+//! hammering.
+//!
+//! Writing `arm` makes the next task that reaches the point stop there;
+//! other tasks pass through. Reading gives `idle`, `armed` or `held <pid>`.
+//! `release` lets the held task go on and disarms the point (an armed
+//! point nobody reached is just disarmed); `disarm` disarms an armed point
+//! nobody reached (`EBUSY` once a task is held). Anything else is
+//! `EINVAL`. A held task sleeps interruptibly, so it is not a hung task,
+//! and a signal ends its wait as a release would. Module unload releases
+//! every point. Where each point is: `Documentation/sysfs.rst`.
+
+use core::{
+    ptr,
+    sync::atomic::{
+        AtomicBool,
+        AtomicI32,
+        Ordering, //
+    }, //
+};
+use kernel::{
+    bindings,
+    ffi::{
+        c_char,
+        c_void, //
+    },
+    prelude::*,
+};
+
+/// Where a task can be held.
+#[derive(Clone, Copy)]
+pub(crate) enum Point {
+    /// Removal (`remove`, `del_device`, `hot_unplug`, VF removal): after
+    /// the device is marked dead, before its driver is released.
+    Remove,
+    /// The `remove` attribute's writer: after its own attribute is
+    /// removed, before the device is removed.
+    RemoveSelf,
+    /// A driver's unregistration: after it is marked dead, before
+    /// `driver_unregister()`.
+    Unregister,
+    /// The bus's match: after the `driver_override` decision is read,
+    /// before it is used.
+    Match,
+    /// SR-IOV enable: after the VFs are added, before they are probed.
+    SriovEnable,
+}
+
+/// The points, in `Point` order, with their file names.
+const NAMES: [&CStr; 5] = [
+    c"remove",
+    c"remove_self",
+    c"unregister",
+    c"match",
+    c"sriov_enable",
+];
+
+/// Not armed.
+const IDLE: i32 = 0;
+/// Armed: the next task to arrive is held.
+const ARMED: i32 = -1;
+
+/// One point's state.
+struct PausePoint {
+    /// [`IDLE`], [`ARMED`], or the pid of the held task.
+    state: AtomicI32,
+    /// Set to let the held task go on.
+    release: AtomicBool,
+}
+
+static POINTS: [PausePoint; NAMES.len()] = [const {
+    PausePoint {
+        state: AtomicI32::new(IDLE),
+        release: AtomicBool::new(false),
+    }
+}; NAMES.len()];
+
+/// Set at module unload: nothing is held any more.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Holds the current task at `point` if the point is armed and no task is
+/// held there; returns when released, on a signal, or at module unload.
+pub(crate) fn at(point: Point) {
+    let p = &POINTS[point as usize];
+    if p.state.load(Ordering::Acquire) != ARMED {
+        return;
+    }
+    let task = kernel::current!();
+    if p.state
+        .compare_exchange(ARMED, task.pid(), Ordering::AcqRel, Ordering::Acquire)
+        .is_err()
+    {
+        return;
+    }
+    while !p.release.swap(false, Ordering::AcqRel) && !CLOSED.load(Ordering::Acquire) {
+        // SAFETY: process context; an interruptible sleep, so not a hung
+        // task. A non-zero result means a signal woke us.
+        if unsafe { bindings::msleep_interruptible(10) } != 0 || task.signal_pending() {
+            break;
+        }
+    }
+    p.state.store(IDLE, Ordering::Release);
+}
+
+/// Applies a command written to `p`'s file.
+fn command(p: &PausePoint, cmd: &[u8]) -> Result {
+    match cmd {
+        b"arm" => p
+            .state
+            .compare_exchange(IDLE, ARMED, Ordering::AcqRel, Ordering::Acquire)
+            .map(|_| ())
+            .map_err(|_| EBUSY),
+        b"disarm" => {
+            match p
+                .state
+                .compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) | Err(IDLE) => Ok(()),
+                Err(_) => Err(EBUSY),
+            }
+        }
+        b"release" => {
+            if p.state
+                .compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+                && p.state.load(Ordering::Acquire) > 0
+            {
+                p.release.store(true, Ordering::Release);
+            }
+            Ok(())
+        }
+        _ => Err(EINVAL),
+    }
+}
+
+/// The point behind an open pause file (`simple_open()` copies the inode's
+/// data, the point's index, into the file).
+fn point_of(file: *mut bindings::file) -> Option<&'static PausePoint> {
+    // SAFETY: the VFS passes an open file of ours.
+    POINTS.get(unsafe { (*file).private_data } as usize)
+}
+
+extern "C" fn pause_read(
+    file: *mut bindings::file,
+    buf: *mut c_char,
+    count: usize,
+    pos: *mut bindings::loff_t,
+) -> isize {
+    let Some(p) = point_of(file) else {
+        return EINVAL.to_errno() as isize;
+    };
+    let (mut out, mut digits) = ([0u8; 16], [0u8; 10]);
+    let text: &[u8] = match p.state.load(Ordering::Acquire) {
+        IDLE => b"idle\n",
+        ARMED => b"armed\n",
+        pid => {
+            let d = crate::parse::decimal(pid.unsigned_abs(), &mut digits);
+            out[..5].copy_from_slice(b"held ");
+            out[5..5 + d.len()].copy_from_slice(d);
+            out[5 + d.len()] = b'\n';
+            &out[..6 + d.len()]
+        }
+    };
+    // SAFETY: `buf` and `pos` come from the VFS for `count` bytes; `text`
+    // is valid for its length.
+    unsafe {
+        bindings::simple_read_from_buffer(buf.cast(), count, pos, text.as_ptr().cast(), text.len())
+    }
+}
+
+extern "C" fn pause_write(
+    file: *mut bindings::file,
+    buf: *const c_char,
+    count: usize,
+    _pos: *mut bindings::loff_t,
+) -> isize {
+    let Some(p) = point_of(file) else {
+        return EINVAL.to_errno() as isize;
+    };
+    let mut cmd = [0u8; 16];
+    if count >= cmd.len() {
+        return EINVAL.to_errno() as isize;
+    }
+    let mut at = 0;
+    // SAFETY: `buf` is a user buffer of `count` bytes, which fit in `cmd`.
+    let n = unsafe {
+        bindings::simple_write_to_buffer(
+            cmd.as_mut_ptr().cast(),
+            cmd.len(),
+            &mut at,
+            buf.cast(),
+            count,
+        )
+    };
+    if n < 0 {
+        return n;
+    }
+    match command(p, crate::parse::chomp(&cmd[..n as usize])) {
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// The pause files' operations.
+static FOPS: crate::sysfs::Static<bindings::file_operations> = crate::sysfs::Static::new({
+    // SAFETY: `struct file_operations` is plain C data; all-zero leaves
+    // every operation unset.
+    let mut f: bindings::file_operations = unsafe { core::mem::zeroed() };
+    f.open = Some(bindings::simple_open);
+    f.read = Some(pause_read);
+    f.write = Some(pause_write);
+    f.llseek = Some(bindings::default_llseek);
+    f
+});
+
+/// Creates `pause/` and its files under `parent` (drvsim's debugfs
+/// directory); from module init.
+pub(crate) fn init(parent: *mut bindings::dentry) {
+    CLOSED.store(false, Ordering::Release);
+    for p in &POINTS {
+        p.state.store(IDLE, Ordering::Release);
+        p.release.store(false, Ordering::Release);
+    }
+    // SAFETY: static names; `parent` is NULL, an error pointer (both
+    // accepted) or drvsim's directory, whose removal at unload takes
+    // these files with it. The data is the point's index, not a pointer.
+    unsafe {
+        let dir = bindings::debugfs_create_dir(c"pause".as_char_ptr(), parent);
+        for (i, name) in NAMES.iter().enumerate() {
+            bindings::debugfs_create_file_full(
+                name.as_char_ptr(),
+                0o600,
+                dir,
+                i as *mut c_void,
+                ptr::null(),
+                FOPS.get(),
+            );
+        }
+    }
+}
+
+/// Releases every held task and lets nobody stop any more; from module
+/// exit, before it waits for the tasks in drvsim's code.
+pub(crate) fn release_all() {
+    CLOSED.store(true, Ordering::Release);
+}

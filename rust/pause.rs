@@ -28,6 +28,7 @@ use kernel::{
         c_void, //
     },
     prelude::*,
+    task::Task,
 };
 
 /// Where a task can be held.
@@ -88,9 +89,13 @@ pub(crate) fn at(point: Point) {
     if p.state.load(Ordering::Acquire) != ARMED {
         return;
     }
-    let task = kernel::current!();
+    let task = Task::current_raw();
+    // SAFETY: `current` is a valid task; NULL: the caller's namespace.
+    let pid = unsafe {
+        bindings::__task_pid_nr_ns(task, bindings::pid_type_PIDTYPE_PID, ptr::null_mut())
+    };
     if p.state
-        .compare_exchange(ARMED, task.pid(), Ordering::AcqRel, Ordering::Acquire)
+        .compare_exchange(ARMED, pid, Ordering::AcqRel, Ordering::Acquire)
         .is_err()
     {
         return;
@@ -98,7 +103,11 @@ pub(crate) fn at(point: Point) {
     while !p.release.swap(false, Ordering::AcqRel) && !CLOSED.load(Ordering::Acquire) {
         // SAFETY: process context; an interruptible sleep, so not a hung
         // task. A non-zero result means a signal woke us.
-        if unsafe { bindings::msleep_interruptible(10) } != 0 || task.signal_pending() {
+        if unsafe { bindings::msleep_interruptible(10) } != 0 {
+            break;
+        }
+        // SAFETY: `current` is a valid task.
+        if unsafe { bindings::signal_pending(task) } != 0 {
             break;
         }
     }
@@ -123,11 +132,13 @@ fn command(p: &PausePoint, cmd: &[u8]) -> Result {
             }
         }
         b"release" => {
-            if p.state
-                .compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-                && p.state.load(Ordering::Acquire) > 0
+            if let Err(held) =
+                p.state
+                    .compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire)
             {
+                if held == IDLE {
+                    return Ok(());
+                }
                 p.release.store(true, Ordering::Release);
             }
             Ok(())

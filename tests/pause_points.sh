@@ -9,7 +9,7 @@
 # both finish and the log stays clean.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 15
+ktap_set_plan 16
 reset_bus
 
 expect_eq "idle" "$(pause_state remove)" "a point starts idle"
@@ -26,6 +26,7 @@ pause_arm remove
 /drvsim/bin/sysfs-write "$BUS/del_device" pp0 > /tmp/pp0.out &
 w=$!
 ktap_test_result "a del_device writer is held at remove" pause_wait_held remove 10
+expect_eq "held $w" "$(pause_state remove)" "the point reads held <the writer's pid>"
 expect_eq "yes EBUSY" "$(alive $w && echo yes) $(errno_of "$PAUSE/remove" disarm)" \
 	"the held writer waits; disarm of a held point: EBUSY"
 pause_release remove

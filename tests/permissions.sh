@@ -21,14 +21,7 @@ as_user() {
 printf 'pm0 totalvfs=2 regions=1' > "$BUS/new_device"
 printf 'pm1 type=other' > "$BUS/new_device"
 printf 2 > "$BUS/devices/pm0/sriov_numvfs"
-state() {
-	for d in "$BUS"/devices/*; do
-		echo "${d##*/} $(driver_of "${d##*/}") $(cat "$d/driver_override")"
-	done
-	cat "$BUS/devices/pm0/sriov_numvfs" "$BUS/devices/pm0/sriov_drivers_autoprobe"
-	ls "$BUS/drivers"/*
-}
-before=$(state)
+before=$(bus_state pm0)
 
 expect_eq 1000 "$(as_user 'id -u')" "su runs commands as the unprivileged user"
 : > /tmp/anyone && chmod 666 /tmp/anyone
@@ -67,6 +60,6 @@ open_knobs=$(for f in $(find /sys/kernel/debug/drvsim -type f); do
 done)
 expect_eq "" "$(as_user 'ls /sys/kernel/debug/drvsim' | grep -v 'Permission denied')$open_knobs" \
 	"drvsim's debugfs and every knob in it are closed to the user"
-expect_eq "$before" "$(state)" "the bus is unchanged"
+expect_eq "$before" "$(bus_state pm0)" "the bus is unchanged"
 reset_bus
 ktap_finished

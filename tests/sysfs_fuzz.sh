@@ -15,14 +15,6 @@ printf 'fz0 totalvfs=2 regions=1' > "$BUS/new_device"
 PF=$BUS/devices/fz0
 S=$BUS/drivers/drvsim_sample
 
-state() {
-	for d in "$BUS"/devices/*; do
-		echo "${d##*/} $(driver_of "${d##*/}") $(cat "$d/driver_override")"
-	done
-	cat "$PF/sriov_numvfs" "$PF/sriov_drivers_autoprobe"
-	ls "$BUS/drivers"/*
-}
-
 # feed INPUT: INPUT as bytes: a printf format (\000, \377, \n), or @4k and
 # @64k for a page and sixteen pages of 'a'.
 feed() {
@@ -40,12 +32,12 @@ feed() {
 malformed() {
 	local file=$1 want=$2 input got wrong="" before
 	shift 2
-	before=$(state)
+	before=$(bus_state fz0)
 	for input in "$@"; do
 		got=$(feed "$input" | /drvsim/bin/sysfs-write "$file" -)
 		[ "$got" = "$want" ] || wrong="$wrong [$input]:$got"
 	done
-	[ "$(state)" = "$before" ] || wrong="$wrong (the bus changed)"
+	[ "$(bus_state fz0)" = "$before" ] || wrong="$wrong (the bus changed)"
 	expect_eq "" "$wrong" "${file#$BUS/}: every malformed input gets $want and changes nothing"
 }
 

@@ -39,6 +39,18 @@ driver_of() {
 	l=$(readlink "$BUS/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
 }
 
+# bus_state PF: what a write could change: every device with its driver
+# and driver_override, PF's VF count and autoprobe, every driver's
+# entries (bind, new_id, ...).
+bus_state() {
+	local d
+	for d in "$BUS"/devices/*; do
+		echo "${d##*/} $(driver_of "${d##*/}") $(cat "$d/driver_override")"
+	done
+	cat "$BUS/devices/$1/sriov_numvfs" "$BUS/devices/$1/sriov_drivers_autoprobe"
+	ls "$BUS/drivers"/*
+}
+
 # Remove every device, so each script starts from an empty bus.
 reset_bus() {
 	for d in "$BUS"/devices/*; do

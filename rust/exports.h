@@ -24,6 +24,7 @@ int drvsim_sriov_num_vfs(const struct device *dev);
 int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *value);
 int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
 u32 drvsim_device_regions(const struct device *dev);
+void drvsim_pause_register_window(void);
 
 /* Defined in exports.c, called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);

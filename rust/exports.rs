@@ -10,6 +10,10 @@ use crate::{
     bus,
     device::DrvsimDevice,
     lifecycle,
+    pause::{
+        self,
+        Point, //
+    },
     registration, //
 };
 use kernel::{
@@ -185,6 +189,13 @@ pub(crate) unsafe extern "C" fn drvsim_region_write32(
         dev.region(index)
             .and_then(|r| r.write32(offset as usize, value)),
     )
+}
+
+/// Stops at the `register_window` pause point if it is armed (for
+/// `drvsim_pair`, between its two registrations).
+#[no_mangle]
+pub(crate) extern "C" fn drvsim_pause_register_window() {
+    pause::at(Point::RegisterWindow);
 }
 
 /// The number of regions of `dev`.

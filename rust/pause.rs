@@ -48,15 +48,20 @@ pub(crate) enum Point {
     Match,
     /// SR-IOV enable: after the VFs are added, before they are probed.
     SriovEnable,
+    /// In `drvsim_pair`'s init, between the registration of the driver and
+    /// that of its companion (usb-serial's window); reached through
+    /// `drvsim_pause_register_window()`.
+    RegisterWindow,
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 5] = [
+const NAMES: [&CStr; 6] = [
     c"remove",
     c"remove_self",
     c"unregister",
     c"match",
     c"sriov_enable",
+    c"register_window",
 ];
 
 /// Not armed.

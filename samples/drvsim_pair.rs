@@ -39,6 +39,11 @@ use drvsim::{
     DriverSlot, //
 };
 
+extern "C" {
+    /// drvsim.ko's `register_window` pause point (`rust/exports.rs`).
+    fn drvsim_pause_register_window();
+}
+
 module! {
     type: PairModule,
     name: "drvsim_pair",
@@ -180,6 +185,9 @@ impl kernel::Module for PairModule {
             // SAFETY: module init runs in process context.
             unsafe { bindings::msleep(ms) };
         }
+        // SAFETY: a function without arguments; it may sleep, and module
+        // init runs in process context.
+        unsafe { drvsim_pause_register_window() };
         match register::<Companion>(c"drvsim_pair_companion", &COMPANION, module) {
             Ok(companion) => Ok(Self {
                 front: Some(front),

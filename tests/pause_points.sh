@@ -9,7 +9,7 @@
 # both finish and the log stays clean.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 20
 reset_bus
 
 expect_eq "idle" "$(pause_state remove)" "a point starts idle"
@@ -44,6 +44,21 @@ kill -TERM $w
 wait $w
 expect_eq "idle no" "$(pause_state remove) $(test -e "$BUS/devices/pp1" && echo yes || echo no)" \
 	"a signal ends the wait; the removal goes on"
+
+# One attempt: new_id written in usb-serial's window, between
+# drvsim_pair's two registrations, gets ENODEV (the companion is not
+# registered yet; drvsim.rst, "Driver lifetime").
+P=$BUS/drivers/drvsim_pair
+pause_arm register_window
+insmod /drvsim/modules/drvsim_pair.ko &
+ip=$!
+ktap_test_result "drvsim_pair's init is held between its registrations" \
+	pause_wait_held register_window 10
+expect_errno ENODEV "$P/new_id" pair-x "new_id in usb-serial's window: ENODEV"
+pause_release register_window
+wait $ip
+expect_errno 0 "$P/new_id" pair-x "new_id once both are registered"
+ktap_test_result "drvsim_pair unloads" rmmod drvsim_pair
 
 # One attempt: `remove` written, held past its own attribute, while
 # drvsim.ko is unloaded.

@@ -204,6 +204,30 @@ pub(crate) fn register() -> Result {
     Ok(())
 }
 
+/// `legacy_unload_poll`: the exit of before the hardening issue. It polls
+/// until no name is busy and the bus's list is empty, then unregisters,
+/// waiting for nobody else: a `remove` writer past its own attribute (or
+/// held at a pause point, which this exit does not release) then runs on in
+/// freed module code.
+fn unregister_polling() {
+    names::close();
+    loop {
+        let busy = names::any_busy();
+        match DrvsimDevice::find(None) {
+            None if !busy => break,
+            Some(d) if lifecycle::remove(&d).is_ok() => continue,
+            _ => {
+                // SAFETY: process context.
+                unsafe { bindings::msleep(10) };
+            }
+        }
+    }
+    // SAFETY: registered in `register()`; the bus's list is empty.
+    unsafe { bindings::bus_unregister(BUS.get()) };
+    names::exit();
+    registration::exit();
+}
+
 /// Removes one device for [`unregister`], through `bus_for_each_dev()`.
 extern "C" fn remove_at_exit(dev: *mut bindings::device, _data: *mut c_void) -> c_int {
     // SAFETY: the driver core passes a device of this bus, pinned by its
@@ -219,6 +243,9 @@ extern "C" fn remove_at_exit(dev: *mut bindings::device, _data: *mut c_void) -> 
 /// writer that outlives its attribute has returned, then unregisters the
 /// bus. Drivers are gone by now: their modules depend on this one.
 pub(crate) fn unregister() {
+    if crate::module_parameters::legacy_unload_poll.value() {
+        return unregister_polling();
+    }
     names::close();
     // Nothing stops at a pause point any more, not even this exit's own
     // removals, and held tasks go on: the wait below waits for them.

@@ -65,6 +65,10 @@ module! {
             default: false,
             description: "Broken design: a driver registration that fails after new_id was written does not free the dynamic ids (they leak)",
         },
+        legacy_unload_poll: bool {
+            default: false,
+            description: "Broken design: module exit polls until no name is busy and the bus is empty, and waits for nobody else (a remove writer past its own attribute runs on in freed code)",
+        },
         selftest_kmemleak: bool {
             default: false,
             description: "At load, leak one allocation so that kmemleak reports it (positive control)",

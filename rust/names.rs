@@ -194,6 +194,11 @@ pub(crate) fn is_root_entry(name: &Name) -> bool {
     true
 }
 
+/// Whether a device is being added or deleted (`legacy_unload_poll`).
+pub(crate) fn any_busy() -> bool {
+    !BUSY.lock().names.is_empty()
+}
+
 /// Refuses every device added from now on (module unload).
 pub(crate) fn close() {
     // The reentrant lock even with `legacy_rescan_remove`: its mutex is

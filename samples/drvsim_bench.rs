@@ -323,14 +323,10 @@ fn window(v: Variant, w: &Wrappers, dev: &kernel::device::Device<Bound>) -> u64 
 /// exit destroys it, which waits for a reader still running.
 static READER_QUEUE: AtomicPtr<bindings::workqueue_struct> = AtomicPtr::new(core::ptr::null_mut());
 
-fn reader_queue() -> Result<&'static workqueue::Queue> {
-    let wq = READER_QUEUE.load(Ordering::Acquire);
-    if wq.is_null() {
-        return Err(ENOMEM);
-    }
-    // SAFETY: created in module init and destroyed at module exit after
-    // the driver, so after every user.
-    Ok(unsafe { workqueue::Queue::from_raw(wq) })
+fn reader_queue() -> &'static workqueue::Queue {
+    // SAFETY: created in module init, which fails without it, and
+    // destroyed at module exit after the driver, so after every user.
+    unsafe { workqueue::Queue::from_raw(READER_QUEUE.load(Ordering::Acquire)) }
 }
 
 /// Runs `v`'s concurrent reader on another CPU (an unbound work item)
@@ -338,7 +334,7 @@ fn reader_queue() -> Result<&'static workqueue::Queue> {
 fn start_reader(w: &Arc<Wrappers>, v: Variant) -> Result {
     w.stop.store(false, Ordering::Relaxed);
     let r = w.clone();
-    reader_queue()?.try_spawn(GFP_KERNEL, move || {
+    reader_queue().try_spawn(GFP_KERNEL, move || {
         r.running.store(true, Ordering::Release);
         let mut sum = 0u64;
         while !r.stop.load(Ordering::Relaxed) {

@@ -26,6 +26,50 @@ extern "C" {
     /// 0, or the error the kernel's `fail_function` injects into it
     /// (`rust/exports.c`).
     fn drvsim_should_fail_alloc() -> c_int;
+    /// The pause points that code outside `drvsim.ko`'s core reaches
+    /// (`rust/pause.rs`, `rust/exports.rs`).
+    fn drvsim_pause_register_window();
+    fn drvsim_pause_revoke();
+    fn drvsim_pause_sample_exit();
+    /// Whether `legacy_devres_set_unlock` restores `DevresSet`'s old
+    /// revocation order (`rust/exports.rs`).
+    fn drvsim_legacy_devres_set_unlock() -> bool;
+}
+
+/// A named pause point outside `drvsim.ko`'s core, see
+/// `Documentation/sysfs.rst`, "Pause points".
+#[derive(Clone, Copy)]
+pub enum Pause {
+    /// `register_window`: between `drvsim_pair`'s two registrations.
+    RegisterWindow,
+    /// `revoke`: in `DevresSet` revocation, after the gate is closed and
+    /// before the members are dropped.
+    Revoke,
+    /// `sample_exit`: in `drvsim_faulty`'s exit, between unregistration and
+    /// teardown.
+    SampleExit,
+}
+
+/// Stops the current task at `point` if a test armed it; returns at once
+/// otherwise. May sleep.
+pub fn pause(point: Pause) {
+    // SAFETY: functions without arguments that may sleep; every caller
+    // runs in process context (module init and exit, unbind, file close).
+    unsafe {
+        match point {
+            Pause::RegisterWindow => drvsim_pause_register_window(),
+            Pause::Revoke => drvsim_pause_revoke(),
+            Pause::SampleExit => drvsim_pause_sample_exit(),
+        }
+    }
+}
+
+/// Whether `drvsim.ko`'s `legacy_devres_set_unlock` is set: `DevresSet`
+/// then drops its members after unlocking, the order before the hardening
+/// issue's fix (`Documentation/bugs.rst`).
+pub fn legacy_devres_set_unlock() -> bool {
+    // SAFETY: a C function without arguments or side effects.
+    unsafe { drvsim_legacy_devres_set_unlock() }
 }
 
 /// A fault-injection point, called right before each allocation drvsim

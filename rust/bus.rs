@@ -69,9 +69,16 @@ unsafe fn match_device<'a>(
     let dynamic = unsafe { registration::dyn_match(drv, type_) }?;
     let id = ids::lookup_id(ids::ids(drv), type_).map(Some);
     let id = id.or(dynamic.then_some(None));
-    // SAFETY: both are live; the helper takes the spinlock.
-    let overridden = unsafe { drvsim_match_driver_override(dev.as_raw(), drv.as_raw()) };
-    pause::at(Point::Match);
+    let overridden = if legacy_driver_override() {
+        // SAFETY: a registered driver's name is a C string. (The broken
+        // design: the override string may be freed meanwhile.)
+        unsafe { dev.legacy_override.matches((*drv.as_raw()).name) }
+    } else {
+        // SAFETY: both are live; the helper takes the spinlock.
+        let o = unsafe { drvsim_match_driver_override(dev.as_raw(), drv.as_raw()) };
+        pause::at(Point::Match);
+        o
+    };
     match overridden {
         0 => None,
         1 => Some(id.flatten()),
@@ -164,6 +171,12 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
     b
 });
 
+/// Whether `legacy_driver_override` gives each device a bus-private
+/// override string (`legacy_override.rs`) instead of the driver core's.
+pub(crate) fn legacy_driver_override() -> bool {
+    crate::module_parameters::legacy_driver_override.value()
+}
+
 /// `ENOMEM` if `fail_init_step` asks init to fail after `step`.
 fn injected_init_failure(step: u32) -> Result {
     if crate::module_parameters::fail_init_step.value() == step {
@@ -190,6 +203,10 @@ pub(crate) fn register() -> Result {
         registration::exit();
         return Err(e);
     }
+    // SAFETY: `BUS` is not registered yet, so nothing else reads it.
+    // With the legacy override, the devices' `driver_override` attribute is
+    // drvsim's (`bus_attrs.rs`), not the driver core's.
+    unsafe { (*BUS.get()).driver_override = !legacy_driver_override() };
     // SAFETY: `BUS` is a static, fully initialised `bus_type`.
     let r = to_result(unsafe { bindings::bus_register(BUS.get()) });
     if let Err(e) = r.and_then(|()| injected_init_failure(3)) {

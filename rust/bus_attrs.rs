@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The sysfs interface of the bus (`new_device`, `del_device`, `rescan`,
-//! `hot_unplug`) and of every device (`type`, `modalias`, `remove`; the
-//! SR-IOV attributes are `sriov.rs`'s). Syntax and errnos are in
+//! `hot_unplug`) and of every device (`type`, `modalias`, `remove`,
+//! `legacy_driver_override`'s `driver_override`; the SR-IOV attributes are
+//! `sriov.rs`'s). Syntax and errnos are in
 //! `Documentation/sysfs.rst`.
 
 use crate::{
@@ -11,6 +12,7 @@ use crate::{
         DrvsimDevice,
         Spec, //
     },
+    device_lock::DeviceLock,
     lifecycle,
     names,
     parse::{
@@ -33,7 +35,10 @@ use crate::{
 use core::ptr;
 use kernel::{
     bindings,
-    ffi::c_char,
+    ffi::{
+        c_char,
+        c_int, //
+    },
     prelude::*, //
 };
 
@@ -180,6 +185,34 @@ extern "C" fn remove_store(
     sysfs::store_result(r, count)
 }
 
+/// `driver_override` with `legacy_driver_override` (the driver core's own
+/// attribute otherwise): the bus-private string, shown and stored under
+/// the device lock as the platform and PCI buses did from 2017 on.
+extern "C" fn legacy_override_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    let _lock = DeviceLock::new(dev.as_dev());
+    dev.legacy_override.show(out)
+}
+
+extern "C" fn legacy_override_store(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // the input it received.
+    let (dev, input) = unsafe { (DrvsimDevice::from_raw(dev), sysfs::input(buf, count)) };
+    let _lock = DeviceLock::new(dev.as_dev());
+    sysfs::store_result(dev.legacy_override.set(input), count)
+}
+
 static BUS_ATTR_NEW_DEVICE: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"new_device", new_device_store));
 static BUS_ATTR_DEL_DEVICE: Static<bindings::bus_attribute> =
@@ -215,9 +248,39 @@ static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
 ]);
 static DEV_GROUP: Static<bindings::attribute_group> =
     Static::new(sysfs::group(DEV_ATTRS.get().cast()));
+
+static DEV_ATTR_LEGACY_OVERRIDE: Static<bindings::device_attribute> = Static::new(sysfs::dev_attr(
+    c"driver_override",
+    Some(legacy_override_show),
+    Some(legacy_override_store),
+));
+static LEGACY_OVERRIDE_ATTRS: Static<[*mut bindings::attribute; 2]> =
+    Static::new([DEV_ATTR_LEGACY_OVERRIDE.get().cast(), ptr::null_mut()]);
+
+/// Only with `legacy_driver_override`.
+extern "C" fn legacy_override_visible(
+    _kobj: *mut bindings::kobject,
+    attr: *mut bindings::attribute,
+    _n: c_int,
+) -> u16 {
+    if crate::bus::legacy_driver_override() {
+        // SAFETY: sysfs passes one of the group's attributes.
+        unsafe { (*attr).mode }
+    } else {
+        0
+    }
+}
+
+static LEGACY_OVERRIDE_GROUP: Static<bindings::attribute_group> = Static::new({
+    let mut g = sysfs::group(LEGACY_OVERRIDE_ATTRS.get().cast());
+    g.__bindgen_anon_1.is_visible = Some(legacy_override_visible);
+    g
+});
+
 /// The attribute groups of every drvsim device (`bus_type.dev_groups`).
-pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 3]> = Static::new([
+pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 4]> = Static::new([
     DEV_GROUP.get().cast_const(),
     sriov::PF_GROUP.get().cast_const(),
+    LEGACY_OVERRIDE_GROUP.get().cast_const(),
     ptr::null(),
 ]);

@@ -16,6 +16,7 @@ use crate::{
         LockClass, //
     },
     ids,
+    legacy_override::LegacyOverride,
     names,
     parse::{
         Name,
@@ -164,6 +165,8 @@ pub(crate) struct DrvsimDevice {
     matchable: AtomicBool,
     /// The task running this device's probe, if any.
     probing: AtomicPtr<bindings::task_struct>,
+    /// The bus-private `driver_override` of `legacy_driver_override`.
+    pub(crate) legacy_override: LegacyOverride,
     /// This device lock's own lockdep class, with `lockdep_device_class`.
     #[pin]
     lock_class: LockClass,
@@ -216,6 +219,7 @@ impl DrvsimDevice {
                 gone: AtomicBool::new(false),
                 matchable: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
+                legacy_override: LegacyOverride::new(),
                 lock_class <- LockClass::new(),
                 hold: ManuallyDrop::new(hold),
             }? Error),

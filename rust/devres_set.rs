@@ -160,6 +160,10 @@ impl RevocableSet {
         // unlocking let `remove()` lose the race inside `revoke_nosync()`
         // and return while the drop still ran.)
         let revoked = core::mem::take(&mut *members);
+        // `legacy_devres_set_unlock` restores the broken order, for the
+        // control in `Documentation/bugs.rst`: unlock, then drop.
+        let members = (!super::abi::legacy_devres_set_unlock()).then_some(members);
+        super::abi::pause(super::abi::Pause::Revoke);
         // SAFETY: the gate is closed and a grace period has passed since,
         // so no reader is inside any member.
         let dropped = revoked

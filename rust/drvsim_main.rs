@@ -7,11 +7,13 @@ use kernel::prelude::*;
 
 // The modules, bottom layer first; a module uses only modules of the
 // layers above it in this list (`Documentation/drvsim.rst`, "Files").
-// Bottom: ABI, parsing, sysfs tables, id tables, the register model.
+// Bottom: ABI, parsing, sysfs tables, id tables, the register model, the
+// legacy override string, pause points.
 // The files that driver modules include too are `pub` in every includer,
 // so that what one of them leaves unused is interface, not dead code.
 pub mod abi;
 mod ids;
+mod legacy_override;
 pub mod parse;
 mod pause;
 mod regions;
@@ -68,6 +70,14 @@ module! {
         legacy_unload_poll: bool {
             default: false,
             description: "Broken design: module exit polls until no name is busy and the bus is empty, and waits for nobody else (a remove writer past its own attribute runs on in freed code)",
+        },
+        legacy_driver_override: bool {
+            default: false,
+            description: "Broken design: a bus-private driver_override string that match reads without a lock while a store frees it (before \"driver core: generalize driver_override in struct device\")",
+        },
+        legacy_devres_set_unlock: bool {
+            default: false,
+            description: "Broken design: DevresSet drops its members after unlocking, so an early drop can return while revocation still drops the object",
         },
         selftest_kmemleak: bool {
             default: false,

@@ -26,6 +26,9 @@ EXPORT_SYMBOL_GPL(drvsim_region_read32);
 EXPORT_SYMBOL_GPL(drvsim_region_write32);
 EXPORT_SYMBOL_GPL(drvsim_device_regions);
 EXPORT_SYMBOL_GPL(drvsim_pause_register_window);
+EXPORT_SYMBOL_GPL(drvsim_pause_revoke);
+EXPORT_SYMBOL_GPL(drvsim_pause_sample_exit);
+EXPORT_SYMBOL_GPL(drvsim_legacy_devres_set_unlock);
 
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)

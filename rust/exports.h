@@ -25,6 +25,9 @@ int drvsim_region_read32(const struct device *dev, u32 index, u32 offset, u32 *v
 int drvsim_region_write32(const struct device *dev, u32 index, u32 offset, u32 value);
 u32 drvsim_device_regions(const struct device *dev);
 void drvsim_pause_register_window(void);
+void drvsim_pause_revoke(void);
+void drvsim_pause_sample_exit(void);
+bool drvsim_legacy_devres_set_unlock(void);
 
 /* Defined in exports.c, called from drvsim.ko's Rust code only. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);

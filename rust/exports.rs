@@ -198,6 +198,27 @@ pub(crate) extern "C" fn drvsim_pause_register_window() {
     pause::at(Point::RegisterWindow);
 }
 
+/// Stops at the `revoke` pause point if it is armed (for `DevresSet`,
+/// which the driver modules compile in).
+#[no_mangle]
+pub(crate) extern "C" fn drvsim_pause_revoke() {
+    pause::at(Point::Revoke);
+}
+
+/// Whether `legacy_devres_set_unlock` is set (for `DevresSet`, which the
+/// driver modules compile in).
+#[no_mangle]
+pub(crate) extern "C" fn drvsim_legacy_devres_set_unlock() -> bool {
+    crate::module_parameters::legacy_devres_set_unlock.value()
+}
+
+/// Stops at the `sample_exit` pause point if it is armed (for
+/// `drvsim_faulty`'s module exit).
+#[no_mangle]
+pub(crate) extern "C" fn drvsim_pause_sample_exit() {
+    pause::at(Point::SampleExit);
+}
+
 /// The number of regions of `dev`.
 ///
 /// # Safety

@@ -52,16 +52,26 @@ pub(crate) enum Point {
     /// that of its companion (usb-serial's window); reached through
     /// `drvsim_pause_register_window()`.
     RegisterWindow,
+    /// In `DevresSet` revocation: after the gate is closed (and its grace
+    /// period has passed), before the members are dropped; reached through
+    /// `drvsim_pause_revoke()`.
+    Revoke,
+    /// In `drvsim_faulty`'s module exit, between the unregistration of its
+    /// driver and its teardown (the other way round with its
+    /// `legacy_exit_order`); reached through `drvsim_pause_sample_exit()`.
+    SampleExit,
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 6] = [
+const NAMES: [&CStr; 8] = [
     c"remove",
     c"remove_self",
     c"unregister",
     c"match",
     c"sriov_enable",
     c"register_window",
+    c"revoke",
+    c"sample_exit",
 ];
 
 /// Not armed.

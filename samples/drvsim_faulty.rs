@@ -56,6 +56,10 @@ module! {
             default: false,
             description: "Allow probe_mode 'oops', which panics inside probe",
         },
+        legacy_exit_order: bool {
+            default: false,
+            description: "Broken design: module exit tears down (companion driver, mode table) before unregistering the driver",
+        },
     },
 }
 
@@ -295,25 +299,43 @@ impl drvsim::Driver for ChildDriver {
 }
 
 /// The module: the `faulty` driver; the companion driver if a probe
-/// registered it goes away first.
+/// registered it goes away after it.
 #[pin_data]
 struct FaultyModule {
+    /// With `legacy_exit_order`: tears down before `driver` is
+    /// unregistered (fields drop in declaration order).
+    _legacy_teardown: Teardown,
     #[pin]
     driver: driver::Registration<drvsim::Adapter<FaultyDriver>>,
-    /// Dropped after `driver` (declaration order): once the driver is
-    /// unregistered no probe can register the companion again and no
-    /// `probe_mode` write can refill the table.
+    /// Tears down after `driver` is unregistered: then no probe can
+    /// register the companion again and no `probe_mode` write can refill
+    /// the table.
     _teardown: Teardown,
 }
 
-/// Unregisters the companion driver and frees the mode table.
-struct Teardown;
+/// Unregisters the companion driver and frees the mode table, if `active`;
+/// the `sample_exit` pause point sits between unregistration and teardown.
+struct Teardown {
+    /// Whether this is the field that tears down.
+    active: bool,
+    /// Whether it comes before the unregistration (`legacy_exit_order`).
+    first: bool,
+}
 
 impl Drop for Teardown {
     fn drop(&mut self) {
+        if !self.active {
+            return;
+        }
+        if !self.first {
+            drvsim::abi::pause(drvsim::abi::Pause::SampleExit);
+        }
         *CHILD.lock() = None;
         // Free the table itself, not just its entries.
         *MODES.lock() = KVec::new();
+        if self.first {
+            drvsim::abi::pause(drvsim::abi::Pause::SampleExit);
+        }
     }
 }
 
@@ -327,9 +349,17 @@ impl InPlaceModule for FaultyModule {
             MODES.init();
             CHILD.init();
         }
+        let legacy = module_parameters::legacy_exit_order.value();
         try_pin_init!(Self {
-            _teardown: Teardown,
+            _legacy_teardown: Teardown {
+                active: legacy,
+                first: true,
+            },
             driver <- driver::Registration::new(c"drvsim_faulty", module),
+            _teardown: Teardown {
+                active: !legacy,
+                first: false,
+            },
         })
     }
 }

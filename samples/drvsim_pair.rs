@@ -39,11 +39,6 @@ use drvsim::{
     DriverSlot, //
 };
 
-extern "C" {
-    /// drvsim.ko's `register_window` pause point (`rust/exports.rs`).
-    fn drvsim_pause_register_window();
-}
-
 module! {
     type: PairModule,
     name: "drvsim_pair",
@@ -185,9 +180,7 @@ impl kernel::Module for PairModule {
             // SAFETY: module init runs in process context.
             unsafe { bindings::msleep(ms) };
         }
-        // SAFETY: a function without arguments; it may sleep, and module
-        // init runs in process context.
-        unsafe { drvsim_pause_register_window() };
+        drvsim::abi::pause(drvsim::abi::Pause::RegisterWindow);
         match register::<Companion>(c"drvsim_pair_companion", &COMPANION, module) {
             Ok(companion) => Ok(Self {
                 front: Some(front),

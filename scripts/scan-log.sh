@@ -4,7 +4,9 @@
 # "splat: <kind>: <log line>", and exits 1 if there is any.
 #
 # A clean drvsim run prints none of these; any stack dump at all is a
-# finding, so a new kind of report cannot slip through unnamed.
+# finding, so a new kind of report cannot slip through unnamed. A failed
+# KUnit assertion is one too: a control whose detector is a KUnit case
+# (legacy_devres_set_unlock) is scanned like any other.
 log=${1:?usage: scan-log.sh LOG}
 tr -d '\r' < "$log" | awk '
 	/possible (circular|recursive) locking|inconsistent lock state|lock held when returning|bad unlock balance|suspicious RCU usage|held lock freed|possible irq lock inversion|circular locking/ { kind = "lockdep" }
@@ -12,6 +14,7 @@ tr -d '\r' < "$log" | awk '
 	/unreferenced object 0x/ { kind = "kmemleak" }
 	/INFO: task .* blocked for more than|hung_task: blocked tasks/ { kind = "hung task" }
 	/UBSAN:/ { kind = "ubsan" }
+	/# .*: (ASSERTION|EXPECTATION) FAILED at / { kind = "kunit" }
 	/detected stalls? on CPU|rcu_.* self-detected stall|soft lockup/ { kind = "stall" }
 	/Kernel panic/ { kind = "panic" }
 	/Oops|general protection fault|kernel BUG at/ { kind = "oops" }

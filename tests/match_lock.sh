@@ -21,7 +21,7 @@ blocked_insmod() {
 	rmmod drvsim_sample
 	insmod /drvsim/modules/drvsim_sample.ko &
 	i=$!
-	if wait_until "$1" sh -c "! kill -0 $i 2>/dev/null"; then echo done; else echo stuck; fi
+	if wait_until "$1" finished $i; then echo done; else echo stuck; fi
 	printf m0 > "$FAULTY/release"
 	wait $i $p
 }

@@ -71,9 +71,28 @@ wait_until() {
 	return 1
 }
 
-# Is process PID still running?
+# task_state PID: the state letter of /proc/PID/stat (R, S, D, Z...), or
+# nothing once PID is reaped.
+task_state() {
+	sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1
+}
+
+# Is process PID still running? A child that exited but is not reaped yet
+# (a zombie) is not.
 alive() {
-	kill -0 "$1" 2>/dev/null
+	local st
+	st=$(task_state "$1")
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+# finished PID: the opposite of alive.
+finished() {
+	! alive "$1"
+}
+
+# blocked PID: is PID asleep uninterruptibly (state D), as in a mutex?
+blocked() {
+	[ "$(task_state "$1")" = D ]
 }
 
 FAULTY=$BUS/drivers/drvsim_faulty

@@ -14,7 +14,7 @@
 # scan at the end of the run covers what the failures freed.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 20
+ktap_set_plan 28
 reset_bus
 S=$BUS/drivers/drvsim_sample
 K=/sys/kernel/debug/drvsim
@@ -101,5 +101,53 @@ expect_eq "0 none fp0 fv0" "$(cat "$N") $(driver_of fp0) $(ls "$BUS/devices" | t
 	"afterwards: no VF, fp0 unbound, nothing else"
 expect_errno 0 "$N" 2 "the PF enables VFs"
 expect_eq "drvsim_sample drvsim_sample" "$(driver_of fv0-vf0) $(driver_of fv0-vf1)" "the VFs bind"
+reset_bus
+
+# 4. Removals (the hardening issue's third defect). A removal allocates
+#    nothing (Documentation/sysfs.rst, del_device), so no injected
+#    failure may fail one half-way, on any path: del_device, remove and
+#    hot_unplug of a PF with bound VFs, and SR-IOV disable. drvsim is
+#    loaded afresh first, and failslab goes first: before the fix, a PF's
+#    removal reserved its VFs' names in a set that had never held two
+#    names, so it grew (an allocation), and the failure of that
+#    allocation left a VF bound and listed nowhere.
+# removal_sweep DESC FILE VALUE UNDO_FILE UNDO_VALUE...: one test case.
+#    The only point allowed to fail the write is the first slab
+#    allocation, kernfs's copy of the written bytes, before drvsim runs.
+removal_sweep() {
+	local desc=$1 r want=
+	shift
+	r=$(FAIL_EACH_VERBOSE=1 /drvsim/bin/fail-each "$@")
+	echo "$r" | grep -E -v '^point [0-9]+: (0|ENOMEM) \(injected [01]\)$' |
+		while read -r l; do ktap_print_msg "$desc: $l"; done
+	# "points P failed F succeeded S bad B"
+	set -- $(echo "$r" | tail -1) \
+		"$(echo "$r" | sed -n 's/^point \([0-9]*\): ENOMEM.*/\1/p' | tr '\n' ' ')"
+	[ "$2" -gt 0 ] && want="1 "
+	expect_eq "bad 0 failing: $want" "$7 $8 failing: $9" \
+		"$desc: no failure point but kernfs's fails it, and the bus is as before"
+}
+reload_drvsim $DRVSIM_PARAMS
+printf 'rp0 totalvfs=2' > "$BUS/new_device"
+PF=$BUS/devices/rp0
+printf 2 > "$PF/sriov_numvfs"
+removals() {
+	removal_sweep "del_device of a PF with VFs, $1" "$BUS/del_device" rp0 \
+		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
+	removal_sweep "remove of a PF with VFs, $1" "$PF/remove" 1 \
+		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
+	removal_sweep "hot_unplug of a PF with VFs, $1" "$BUS/hot_unplug" rp0 \
+		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
+	removal_sweep "SR-IOV disable, $1" "$PF/sriov_numvfs" 0 "$PF/sriov_numvfs" 2
+}
+echo N > $FS/ignore-gfp-wait
+removals "every slab allocation"
+echo Y > $FS/ignore-gfp-wait
+echo Y > $FS/cache-filter
+echo drvsim_should_fail_alloc > $FF/inject
+printf '%#lx' -12 > $FF/drvsim_should_fail_alloc/retval
+removals "drvsim's allocations"
+echo > $FF/inject
+echo N > $FS/cache-filter
 reset_bus
 ktap_finished

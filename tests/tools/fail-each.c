@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fail-each FILE VALUE UNDO_FILE UNDO_VALUE: systematic fault injection of
+ * fail-each FILE VALUE UNDO_FILE UNDO_VALUE...: systematic fault injection of
  * one sysfs write (Documentation/fault-injection/fault-injection.rst,
  * /proc/thread-self/fail-nth). For N = 1, 2, ...: write VALUE to FILE with
  * the Nth fault-injection point of the write failing (with failslab set
  * up: its Nth slab allocation), until the write no longer reaches an Nth
  * point. A write that fails must fail with ENOMEM; one that succeeds
  * anyway (the failed allocation was optional) is undone by writing
- * UNDO_VALUE to UNDO_FILE. After each, the drvsim bus must look exactly as
+ * UNDO_VALUE to UNDO_FILE (each pair in turn, if there are several). After each, the drvsim bus must look exactly as
  * before the first: the same devices with the same entries (attributes,
  * virtfn/physfn links), drivers and their entries, bindings, VF counts.
  *
@@ -123,8 +123,8 @@ int main(int argc, char **argv)
 	int verbose = getenv("FAIL_EACH_VERBOSE") != NULL;
 	char *before, *after, arm[16], left[16];
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: fail-each FILE VALUE UNDO_FILE UNDO_VALUE\n");
+	if (argc < 5 || argc % 2 == 0) {
+		fprintf(stderr, "usage: fail-each FILE VALUE UNDO_FILE UNDO_VALUE...\n");
 		return 2;
 	}
 	nth = open("/proc/thread-self/fail-nth", O_RDWR);
@@ -161,12 +161,15 @@ int main(int argc, char **argv)
 			printf("point %d: %s (injected %d)\n", n, strerrorname_np(err), injected);
 			bad++;
 		} else {
-			int u = write_file(argv[3], argv[4]);
-
 			succeeded += injected;
-			if (u) {
-				printf("point %d: undo failed: %s\n", n, strerrorname_np(u));
-				bad++;
+			for (int i = 3; i + 1 < argc; i += 2) {
+				int u = write_file(argv[i], argv[i + 1]);
+
+				if (u) {
+					printf("point %d: undo %s failed: %s\n", n, argv[i],
+					       strerrorname_np(u));
+					bad++;
+				}
 			}
 		}
 		after = snapshot();

@@ -4,7 +4,7 @@
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
 . /drvsim/lib/drvsim.sh
 ktap_print_header
-ktap_set_plan 24
+ktap_set_plan 27
 reset_bus
 M=$FAULTY/probe_mode
 
@@ -57,4 +57,18 @@ expect_errno 0 "$BUS/drivers_probe" "f1" "drivers_probe after mode ok"
 expect_eq drvsim_faulty "$(driver_of f1)" "mode ok binds"
 for d in f2 f3 f4; do printf "$d ok" > "$M"; done
 reset_bus
+
+# register_driver (Documentation/bugs.rst, row 3) on the lock-free match,
+# without the lockdep annotation (lockdep_device_class) that models
+# 7.0-rc1's locked match and makes lockdep report it
+# (tests/controls/register_driver_from_probe.sh).
+reload_drvsim
+printf 'f5 register_driver' > "$M"
+printf 'f5 type=faulty' > "$BUS/new_device"
+expect_eq drvsim_faulty "$(driver_of f5)" "a probe that registers a driver binds"
+ktap_test_result "the driver it registered is there" test -d "$BUS/drivers/drvsim_faulty_child"
+printf 'c5 type=faulty-child' > "$BUS/new_device"
+expect_eq drvsim_faulty_child "$(driver_of c5)" "and binds its devices"
+reset_bus
+reload_drvsim $DRVSIM_PARAMS
 ktap_finished

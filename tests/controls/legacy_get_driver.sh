@@ -10,8 +10,9 @@
 #    unregistration returns with its probe still running (the sample's
 #    "BUG:" line), which then uses the driver structure freed with the
 #    registration (KASAN);
-# 3. new_id of drvsim_pair between the two registrations: the lookup
-#    trusts a pointer to a driver that is not registered and crashes, as
+# 3. new_id of drvsim_pair between the two registrations (insmod held at
+#    the register_window pause point, one attempt): the lookup trusts a
+#    pointer to a driver that is not registered and crashes, as
 #    usb-serial did.
 # control-params: legacy_get_driver=1 legacy_dynid_leak=1
 # control-samples: drvsim_sample
@@ -19,6 +20,7 @@
 # control-expect: BUG: .*drvsim_pair: probe exit by drvsim_pair_companion outside its registration
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free
 # control-expect: oops: .*(general protection fault|Oops)
+. /drvsim/lib/drvsim.sh
 B=/sys/bus/drvsim
 K=/sys/kernel/debug/drvsim
 M=/drvsim/modules/drvsim_pair.ko
@@ -47,7 +49,9 @@ echo scan > /sys/kernel/debug/kmemleak
 echo scan > /sys/kernel/debug/kmemleak
 cat /sys/kernel/debug/kmemleak
 
-insmod $M window_ms=2000 &
-while [ ! -e $P/new_id ]; do sleep 0.1; done
+pause_arm register_window
+insmod $M &
+pause_wait_held register_window 10
 echo pair-x > $P/new_id
+pause_release register_window
 wait

@@ -124,8 +124,49 @@ unsafe impl RawDeviceIdIndex for DeviceId {
 /// A driver's id table.
 pub type IdTable<T> = &'static dyn kernel::device_id::IdTable<DeviceId, T>;
 
+/// What a module alias of a drvsim device type starts with; the rest is
+/// the type, as in the devices' `MODALIAS` (`drvsim:<type>`).
+const ALIAS_PREFIX: &[u8] = b"alias=drvsim:";
+
+/// The length of `id`'s type.
+const fn type_len(id: &DeviceId) -> usize {
+    let mut n = 0;
+    while n < TYPE_LEN && id.0.type_[n] != 0 {
+        n += 1;
+    }
+    n
+}
+
+/// The size of `id`'s `.modinfo` entry, `alias=drvsim:<type>` and a NUL.
+pub const fn modinfo_alias_len(id: &DeviceId) -> usize {
+    ALIAS_PREFIX.len() + type_len(id) + 1
+}
+
+/// `id`'s `.modinfo` entry; `N` is [`modinfo_alias_len`]`(id)`.
+pub const fn modinfo_alias<const N: usize>(id: &DeviceId) -> [u8; N] {
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < ALIAS_PREFIX.len() {
+        out[i] = ALIAS_PREFIX[i];
+        i += 1;
+    }
+    let mut j = 0;
+    while j < type_len(id) {
+        out[i + j] = id.0.type_[j];
+        j += 1;
+    }
+    out
+}
+
 /// Declares a drvsim id table:
 /// `drvsim_device_table!(NAME, InfoType, [(DeviceId::new(c"t"), info), ...])`.
+///
+/// Like `MODULE_DEVICE_TABLE()` for PCI, it also declares a module alias
+/// `drvsim:<type>` for every type in the table, so that `modprobe` finds
+/// the module by a device's `MODALIAS` (`modules.alias`, written by
+/// `depmod`). `modpost` only turns tables of the buses it knows into
+/// aliases, so the entries go into `.modinfo` directly, as `MODULE_ALIAS()`
+/// does.
 macro_rules! drvsim_device_table {
     ($name:ident, $info:ty, [$(($id:expr, $val:expr $(,)?)),* $(,)?]) => {
         static $name: ::kernel::device_id::IdArray<
@@ -133,6 +174,16 @@ macro_rules! drvsim_device_table {
             $info,
             { <[$crate::drvsim::DeviceId]>::len(&[$($id,)*]) },
         > = ::kernel::device_id::IdArray::new([$(($id, &$val),)*]);
+        $(
+            const _: () = {
+                const ID: $crate::drvsim::DeviceId = $id;
+                #[cfg(MODULE)]
+                #[link_section = ".modinfo"]
+                #[used(compiler)]
+                static ALIAS: [u8; $crate::drvsim::modinfo_alias_len(&ID)] =
+                    $crate::drvsim::modinfo_alias(&ID);
+            };
+        )*
     };
 }
 pub(crate) use drvsim_device_table;

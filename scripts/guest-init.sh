@@ -20,6 +20,17 @@ cd /root
 export DRVSIM_PARAMS SAMPLES
 report() { echo "$*" > "$DRVSIM_RESULTS"; }
 
+# The modules where modprobe looks for them, with depmod's modules.alias,
+# so that a device's MODALIAS names its driver module; busybox's mdev
+# (autoload_on in tests/lib/drvsim.sh; always in the VM) loads it on the
+# device's uevent as udev does (busybox's uevent daemon runs it for each
+# uevent). The rule logs each alias it gets.
+kver=$(uname -r)
+mkdir -p "/lib/modules/$kver/extra" /etc
+ln /drvsim/modules/*.ko "/lib/modules/$kver/extra/"
+depmod
+echo '$MODALIAS=.* 0:0 660 @echo "$ACTION $MODALIAS" >> /tmp/modalias.log; modprobe -q "$MODALIAS"' > /etc/mdev.conf
+
 # Hung tasks must be reported within a test run, not after it.
 echo "${HUNG_TASK_SECS:-20}" > /proc/sys/kernel/hung_task_timeout_secs
 # Only leaks made by the job count: forget boot-time objects.
@@ -36,6 +47,12 @@ if ! load_modules; then
 	echo "drvsim-init: loading modules failed"
 	rc=125
 elif [ "$MODE" = vm ]; then
+	# A quiet console: only the shell and what the user types. Kernel
+	# messages stay in dmesg and go to the third serial port, which the
+	# host writes to the log file.
+	dmesg -n 1
+	cat /proc/kmsg > /dev/ttyS2 &
+	uevent mdev &
 	[ -x /drvsim/topology.sh ] && /drvsim/topology.sh
 	echo "drvsim VM: bus at /sys/bus/drvsim; Ctrl-A X quits QEMU, 'exit' reboots."
 	setsid cttyhack sh -l

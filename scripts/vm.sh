@@ -111,8 +111,10 @@ qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -bios /usr/share/qemu/qboot
 	-serial mon:stdio -serial "file:$results")
 
 if [ "$mode" = vm ]; then
-	note "booting ($accel); Ctrl-A X quits QEMU"
-	exec "${qemu[@]}"
+	# A quiet console (loglevel=1, guest-init.sh's dmesg -n 1): kernel
+	# messages go to the third serial port, a log file.
+	note "booting ($accel); Ctrl-A X quits QEMU; kernel log: $DRVSIM_OUT/vm.log"
+	exec "${qemu[@]}" -append "$cmdline loglevel=1 ${KERNEL_CMDLINE:-}" -serial "file:$DRVSIM_OUT/vm.log"
 fi
 
 # Under TCG on a loaded host, now and then (a few boots in a hundred, with

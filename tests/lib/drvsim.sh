@@ -139,3 +139,28 @@ pause_wait_held() {
 pause_release() {
 	printf release > "$PAUSE/$1"
 }
+
+# Driver autoload (Documentation/testing.rst, "Autoload"): busybox's
+# uevent daemon runs mdev for each uevent, whose rule (/etc/mdev.conf,
+# from guest-init.sh) runs modprobe "$MODALIAS" and logs the alias to
+# /tmp/modalias.log. (mdev -d would first scan all of /sys, 20 s under
+# TCG.) Off unless a test turns it on: the other tests load and unload
+# the samples themselves.
+autoload_on() {
+	: > /tmp/modalias.log
+	uevent mdev &
+	echo $! > /tmp/mdev.pid
+	# Listening once it has a uevent netlink socket (protocol 15) bound to
+	# a port of its own (the kernel's has port 0).
+	wait_until 10 sh -c "awk '\$2 == 15 && \$3 != 0' /proc/net/netlink | grep -q ."
+}
+autoload_off() {
+	kill "$(cat /tmp/mdev.pid)" 2>/dev/null
+	wait "$(cat /tmp/mdev.pid)" 2>/dev/null
+	return 0
+}
+
+# loaded MODULE: is MODULE loaded?
+loaded() {
+	grep -q "^$1 " /proc/modules
+}

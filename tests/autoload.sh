@@ -1,0 +1,67 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Driver autoload through MODALIAS, as on a real system: every drvsim
+# driver module declares its id table's types as module aliases
+# (drvsim:<type>, like MODULE_DEVICE_TABLE for PCI), depmod writes them to
+# modules.alias, and mdev runs modprobe with each new device's MODALIAS.
+. /drvsim/lib/drvsim.sh
+ktap_print_header
+ktap_set_plan 12
+reset_bus
+A=/lib/modules/$(uname -r)/modules.alias
+
+# (ktap_test_result splits its command's arguments at spaces.)
+bound() {
+	[ -e "$BUS/devices/$1/driver" ]
+}
+logged() {
+	grep -qx "add $1" /tmp/modalias.log
+}
+
+aliases() {
+	modinfo -F alias "/drvsim/modules/$1.ko" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+expect_eq "drvsim:sample drvsim:sample-vf" "$(aliases drvsim_sample)" \
+	"modinfo drvsim_sample: an alias for each type of its id table"
+expect_eq "" "$(aliases drvsim)" "drvsim.ko itself declares none"
+expect_eq "drvsim_sample" "$(sed -n 's/^alias drvsim:sample //p' "$A")" "depmod: modules.alias maps drvsim:sample"
+expect_eq 0 "$(grep -c ' drvsim:other ' "$A")" "a type only new_id adds has no alias"
+
+rmmod drvsim_sample
+modprobe drvsim:sample
+ktap_test_result "modprobe drvsim:sample loads drvsim_sample" loaded drvsim_sample
+
+# With the sample unloaded and mdev running, a new device pulls its
+# driver in. new_device returns before mdev has loaded the module, so the
+# binding is waited for.
+rmmod drvsim_sample
+autoload_on
+printf 'al0 type=sample' > "$BUS/new_device"
+ktap_test_result "new_device of type sample loads drvsim_sample" wait_until 20 loaded drvsim_sample
+ktap_test_result "and the device binds" wait_until 20 bound al0
+
+# A type no module claims loads nothing. mdev handles uevents in order,
+# so once a later device's driver (drvsim_bench) is in, the first event
+# was handled.
+modules() {
+	cut -d' ' -f1 /proc/modules | grep -vx drvsim_bench | sort | tr '\n' ' '
+}
+before=$(modules)
+printf 'al1 type=nobody' > "$BUS/new_device"
+printf 'al2 type=bench' > "$BUS/new_device"
+ktap_test_result "a later device's driver loads" wait_until 20 loaded drvsim_bench
+expect_eq "$before none" "$(modules) $(driver_of al1)" \
+	"a type no module claims loads nothing; its device stays unbound"
+ktap_print_msg "aliases mdev got: $(tr '\n' ',' < /tmp/modalias.log)"
+ktap_test_result "mdev ran modprobe drvsim:nobody" logged drvsim:nobody
+
+# VFs: their uevents carry their own type's alias.
+printf 'al3 type=sample totalvfs=2' > "$BUS/new_device"
+printf 2 > "$BUS/devices/al3/sriov_numvfs"
+ktap_test_result "a VF's uevent asks for drvsim:sample-vf" \
+	wait_until 20 logged drvsim:sample-vf
+expect_eq "drvsim_sample drvsim_sample" "$(driver_of al3-vf0) $(driver_of al3-vf1)" "the VFs are bound"
+autoload_off
+reset_bus
+rmmod drvsim_bench
+ktap_finished

@@ -9,13 +9,14 @@
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
 #   make soak       10,000 hot-plug cycles: kmemleak and slab usage
+#   make config-fragment   what a kernel of your own needs (a config fragment)
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 
 S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check fmt bench soak clean
+.PHONY: all modules vm run check fmt bench soak config-fragment clean
 all modules:
 	@K=$(kdir); [ "$$K" != KDIR-FAILED ] && $(S)/modules.sh "$$K"
 
@@ -37,6 +38,9 @@ bench: modules
 
 soak: modules
 	KDIR=$(kdir) $(S)/soak.sh
+
+config-fragment:
+	@cat $(S)/required.config
 
 clean:
 	rm -rf .out

@@ -69,7 +69,7 @@ unsafe fn match_device<'a>(
     let dynamic = unsafe { registration::dyn_match(drv, type_) }?;
     let id = ids::lookup_id(ids::ids(drv), type_).map(Some);
     let id = id.or(dynamic.then_some(None));
-    let overridden = if legacy_driver_override() {
+    let overridden = if crate::legacy_override::enabled() {
         // SAFETY: a registered driver's name is a C string. (The broken
         // design: the override string may be freed meanwhile.)
         unsafe { dev.legacy_override.matches((*drv.as_raw()).name) }
@@ -171,12 +171,6 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
     b
 });
 
-/// Whether `legacy_driver_override` gives each device a bus-private
-/// override string (`legacy_override.rs`) instead of the driver core's.
-pub(crate) fn legacy_driver_override() -> bool {
-    crate::module_parameters::legacy_driver_override.value()
-}
-
 /// `ENOMEM` if `fail_init_step` asks init to fail after `step`.
 fn injected_init_failure(step: u32) -> Result {
     if crate::module_parameters::fail_init_step.value() == step {
@@ -206,7 +200,7 @@ pub(crate) fn register() -> Result {
     // SAFETY: `BUS` is not registered yet, so nothing else reads it.
     // With the legacy override, the devices' `driver_override` attribute is
     // drvsim's (`bus_attrs.rs`), not the driver core's.
-    unsafe { (*BUS.get()).driver_override = !legacy_driver_override() };
+    unsafe { (*BUS.get()).driver_override = !crate::legacy_override::enabled() };
     // SAFETY: `BUS` is a static, fully initialised `bus_type`.
     let r = to_result(unsafe { bindings::bus_register(BUS.get()) });
     if let Err(e) = r.and_then(|()| injected_init_failure(3)) {

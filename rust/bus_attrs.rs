@@ -263,7 +263,7 @@ extern "C" fn legacy_override_visible(
     attr: *mut bindings::attribute,
     _n: c_int,
 ) -> u16 {
-    if crate::bus::legacy_driver_override() {
+    if crate::legacy_override::enabled() {
         // SAFETY: sysfs passes one of the group's attributes.
         unsafe { (*attr).mode }
     } else {

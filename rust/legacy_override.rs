@@ -33,6 +33,12 @@ use kernel::{
     prelude::*, //
 };
 
+/// Whether `legacy_driver_override` gives each device a bus-private
+/// override string instead of the driver core's.
+pub(crate) fn enabled() -> bool {
+    crate::module_parameters::legacy_driver_override.value()
+}
+
 /// A device's bus-private override: a `kstrndup()`ed driver name or NULL.
 ///
 /// # Invariants
@@ -57,7 +63,9 @@ impl LegacyOverride {
         } else {
             // SAFETY: `name` is valid for its length; the copy is
             // NUL-terminated.
-            let p = unsafe { bindings::kstrndup(name.as_ptr().cast(), name.len(), bindings::GFP_KERNEL) };
+            let p = unsafe {
+                bindings::kstrndup(name.as_ptr().cast(), name.len(), bindings::GFP_KERNEL)
+            };
             if p.is_null() {
                 return Err(ENOMEM);
             }

@@ -39,6 +39,28 @@ style_case rustfmt fmt-check
 style_case clippy clippy
 style_case checkpatch checkpatch
 style_case "no import circle in rust/" layers
+
+# A kernel of one's own (KDIR=) is checked against scripts/required.config
+# before anything is built: drvsim's own build passes, and the same config
+# without one option is refused at once, naming the option.
+byo=$(mktemp -d)
+ln -s "$KDIR/Module.symvers" "$byo/Module.symvers"
+ln -s "$KDIR/usr" "$byo/usr"
+cp "$KDIR/.config" "$byo/.config"
+if KDIR=$byo "$S/kdir.sh" > /dev/null 2>&1; then
+	case_result PASS "kdir: a KDIR with all of required.config is accepted"
+else
+	case_result FAIL "kdir: a KDIR with all of required.config is accepted"
+fi
+grep -vx 'CONFIG_KASAN=y' "$KDIR/.config" > "$byo/.config"
+if out=$(KDIR=$byo "$S/kdir.sh" 2>&1); then
+	case_result FAIL "kdir: a KDIR without CONFIG_KASAN is refused, naming it" "accepted"
+elif grep -qx 'CONFIG_KASAN=y' <<< "$out"; then
+	case_result PASS "kdir: a KDIR without CONFIG_KASAN is refused, naming it"
+else
+	case_result FAIL "kdir: a KDIR without CONFIG_KASAN is refused, naming it" "$out"
+fi
+rm -rf "$byo"
 if [ "${CHECK_GUEST:-1}" = 0 ]; then
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]

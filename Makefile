@@ -9,6 +9,8 @@
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
 #   make soak       10,000 hot-plug cycles: kmemleak and slab usage
+#   make kselftest-install [INSTALL_PATH=dir]   the suite as a kselftest package
+#   make kselftest-tar     the same, packed: .out/kselftest.tar.gz
 #   make config-fragment   what a kernel of your own needs (a config fragment)
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 
@@ -16,7 +18,11 @@ S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check fmt bench soak config-fragment clean
+.PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment clean
+
+# Where `make kselftest-install` puts the package (as the kernel's
+# `make kselftest-install`, which takes INSTALL_PATH too).
+INSTALL_PATH ?= $(CURDIR)/.out/kselftest_install
 all modules:
 	@K=$(kdir); [ "$$K" != KDIR-FAILED ] && $(S)/modules.sh "$$K"
 
@@ -38,6 +44,15 @@ bench: modules
 
 soak: modules
 	KDIR=$(kdir) $(S)/soak.sh
+
+kselftest-install: modules
+	KDIR=$(kdir) $(S)/kselftest-install.sh "$(INSTALL_PATH)"
+	@echo "kselftest package: $(INSTALL_PATH) (run ./run_kselftest.sh there as root)"
+
+kselftest-tar: kselftest-install
+	@mkdir -p .out
+	tar -C "$(INSTALL_PATH)" -czf .out/kselftest.tar.gz .
+	@echo "kselftest package: .out/kselftest.tar.gz"
 
 config-fragment:
 	@cat $(S)/required.config

@@ -10,9 +10,15 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# What udev adds on a real system; the kernel's kselftest runner writes
+# to /dev/stdout.
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
-export PATH=/bin:/usr/sbin HOME=/root DRVSIM_RESULTS=/dev/ttyS1
+export PATH=/bin:/usr/sbin HOME=/root DRVSIM_RESULTS=/dev/ttyS1 DRVSIM_DIR=/drvsim
 cd /root
 
 . /drvsim/job.env

@@ -11,7 +11,7 @@ case, so a script that died half-way cannot pass.
 Prints "PASS|FAIL|SKIP <section>: <case>" lines and, last, the counts as
 "<passed> <failed>" on stderr's final line for the caller.
 """
-import json, os, subprocess, sys, tempfile
+import json, os, re, subprocess, sys, tempfile
 
 def sections(path):
     cur, out = None, {}
@@ -30,6 +30,32 @@ def sections(path):
                 out[cur].append(line)
     return out
 
+RUN_TEST = re.compile(r"^(not )?ok \d+ selftests: [^:]+: (\S+)")
+
+def split_run(lines, kind="kselftest"):
+    """Split the output of the kernel's run_kselftest.sh into one KTAP
+    document per test: between "# selftests: <collection>: <test>" and
+    that test's result line, each line carries the runner's "# " prefix.
+    Returns the documents and the problems of the run itself (fewer
+    results than its plan)."""
+    docs, cur, plan, ran = {}, None, None, 0
+    for line in lines:
+        m = RUN_TEST.match(line)
+        if line.startswith("# selftests: "):
+            cur = kind + ":" + line.rsplit(": ", 1)[1].strip()
+            docs[cur] = []
+        elif m:
+            ran += 1
+            cur = None
+        elif cur is not None and (line.startswith("# ") or line == "#"):
+            docs[cur].append(line[2:])
+        elif cur is None and plan is None and re.match(r"^1\.\.\d+$", line):
+            plan = int(line[3:])
+    problems = []
+    if plan is None or ran < plan:
+        problems.append(f"the runner reported {ran} of {plan} tests")
+    return docs, problems
+
 def cases(node, prefix):
     for c in node.get("test_cases", []):
         yield prefix, c["name"], c["status"]
@@ -43,6 +69,15 @@ def main():
     if not secs:
         print("FAIL results: the guest reported no test section")
         failed += 1
+    # "kselftest-run[:<variant>]": the output of run_kselftest.sh, whose
+    # tests are reported as "kselftest[-<variant>]:<test>".
+    for run in [k for k in secs if k.split(":")[0] == "kselftest-run"]:
+        variant = run.partition(":")[2]
+        docs, problems = split_run(secs.pop(run), "kselftest" + (f"-{variant}" if variant else ""))
+        secs.update(docs)
+        for p in problems:
+            print(f"FAIL {run}: {p}")
+            failed += 1
     for name, lines in secs.items():
         with tempfile.NamedTemporaryFile("w", suffix=".ktap", delete=False) as t:
             t.write("\n".join(lines) + "\n")

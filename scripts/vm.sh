@@ -32,12 +32,12 @@ build_c() {
 	[ "$bin" -nt "$src" ] || { gcc -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
 		die "building $src failed"
 }
-# Guest tools: static binaries built from tests/tools.
-for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
-	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)" -static
-done
+# The suite as a kselftest package (scripts/kselftest-install.sh), rooted
+# at the guest's /: /run_kselftest.sh, /kselftest/, and the collection
+# /drvsim (tests, lib, bin, modules), which the guest's jobs use too.
+"$DRVSIM_ROOT/scripts/kselftest-install.sh" "$stage/pkg"
 
-# The initramfs: busybox, the modules, the tests, the job.
+# The initramfs: busybox, the kselftest package, the benchmarks, the job.
 {
 	cat <<-EOL
 	dir /dev 0755 0 0
@@ -50,29 +50,17 @@ done
 	dir /tmp 1777 0 0
 	dir /root 0700 0 0
 	file /init $DRVSIM_ROOT/scripts/guest-init.sh 0755 0 0
-	dir /drvsim 0755 0 0
-	dir /drvsim/modules 0755 0 0
-	dir /drvsim/tests 0755 0 0
-	dir /drvsim/lib 0755 0 0
-	dir /drvsim/bin 0755 0 0
-	dir /drvsim/bench 0755 0 0
-	file /drvsim/lib/ktap_helpers.sh $(cd "$KDIR" && readlink -f source)/tools/testing/selftests/kselftest/ktap_helpers.sh 0644 0 0
-	file /drvsim/topology.sh $DRVSIM_ROOT/scripts/topology.sh 0755 0 0
 	EOL
-	for ko in "$DRVSIM_ROOT"/rust/*.ko "$DRVSIM_ROOT"/samples/*.ko; do
-		echo "file /drvsim/modules/$(basename "$ko") $ko 0644 0 0"
+	(cd "$stage/pkg" && find . -mindepth 1 -type d | sort) | while read -r d; do
+		echo "dir ${d#.} 0755 0 0"
 	done
-	for t in "$DRVSIM_ROOT"/tests/*.sh; do
-		echo "file /drvsim/tests/$(basename "$t") $t 0755 0 0"
+	(cd "$stage/pkg" && find . -type f | sort) | while read -r f; do
+		echo "file ${f#.} $stage/pkg/${f#./} $(stat -c %a "$stage/pkg/$f") 0 0"
 	done
+	echo "file /drvsim/topology.sh $DRVSIM_ROOT/scripts/topology.sh 0755 0 0"
+	echo "dir /drvsim/bench 0755 0 0"
 	for t in "$DRVSIM_ROOT"/tests/bench/*.sh; do
 		echo "file /drvsim/bench/$(basename "$t") $t 0755 0 0"
-	done
-	for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
-		echo "file /drvsim/bin/$(basename "$c" .c) $DRVSIM_OUT/$(basename "$c" .c) 0755 0 0"
-	done
-	for t in "$DRVSIM_ROOT"/tests/lib/*.sh; do
-		echo "file /drvsim/lib/$(basename "$t") $t 0644 0 0"
 	done
 	# Real userspace clients from the host: driverctl (a bash script) and
 	# what it runs on, with the shared libraries they need.

@@ -4,7 +4,7 @@
 # driver module declares its id table's types as module aliases
 # (drvsim:<type>, like MODULE_DEVICE_TABLE for PCI), depmod writes them to
 # modules.alias, and mdev runs modprobe with each new device's MODALIAS.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 12
 reset_bus
@@ -19,7 +19,7 @@ logged() {
 }
 
 aliases() {
-	modinfo -F alias "/drvsim/modules/$1.ko" | sort | tr '\n' ' ' | sed 's/ $//'
+	modinfo -F alias "$MODULES/$1.ko" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 expect_eq "drvsim:sample drvsim:sample-vf" "$(aliases drvsim_sample)" \
 	"modinfo drvsim_sample: an alias for each type of its id table"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The drvsim bus in sysfs: bus attributes, device attributes and their
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 37
 reset_bus

@@ -9,14 +9,14 @@
 # - new_id, remove_id, bind and unbind race insmod/rmmod in a loop, and
 #   no probe runs outside its driver's registration (the sample reports
 #   one as a "BUG:" line, which the log scan would flag too).
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 16
 reset_bus
-M=/drvsim/modules/drvsim_pair.ko
+M=$MODULES/drvsim_pair.ko
 P=$BUS/drivers/drvsim_pair
 C=$BUS/drivers/drvsim_pair_companion
-W=/drvsim/bin/sysfs-write
+W=$BIN/sysfs-write
 violations() { dmesg | grep -c 'drvsim_pair: probe .* outside its registration'; }
 now() { cut -d' ' -f1 /proc/uptime | tr -d .; } # centiseconds
 
@@ -59,9 +59,9 @@ expect_eq none "$(driver_of y0)" "the device is unbound after rmmod"
 printf 'r0 type=pair' > "$BUS/new_device"
 printf 'r1 type=pair-r' > "$BUS/new_device"
 rm -f /tmp/stop
-/drvsim/bin/write-loop /tmp/stop "$P/new_id" pair-r "$P/remove_id" pair-r > /tmp/writer.out &
+$BIN/write-loop /tmp/stop "$P/new_id" pair-r "$P/remove_id" pair-r > /tmp/writer.out &
 w1=$!
-/drvsim/bin/write-loop /tmp/stop "$C/unbind" r0 "$C/bind" r0 "$C/bind" r1 "$P/bind" f0 > /tmp/binder.out &
+$BIN/write-loop /tmp/stop "$C/unbind" r0 "$C/bind" r0 "$C/bind" r1 "$P/bind" f0 > /tmp/binder.out &
 w2=$!
 loads=0
 for i in $(seq 1 ${LIFETIME_LOOPS:-6}); do

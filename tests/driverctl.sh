@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Debian's driverctl, a real client of driver_override, against the bus.
 # --nosave: the guest has no /etc/driverctl.d to persist overrides in.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 9
 reset_bus

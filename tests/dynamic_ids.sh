@@ -4,7 +4,7 @@
 # errnos for malformed, duplicate and unknown ids, and the ids belong to
 # the registration (gone once the driver is unloaded and loaded again).
 # See Documentation/sysfs.rst.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 22
 reset_bus
@@ -40,7 +40,7 @@ expect_eq "drvsim_faulty drvsim_sample drvsim_faulty" "$(driver_of d0) $(driver_
 
 # The ids belong to the registration: a reloaded driver has none.
 rmmod drvsim_faulty
-insmod /drvsim/modules/drvsim_faulty.ko
+insmod $MODULES/drvsim_faulty.ko
 printf d2 > "$BUS/drivers_probe" 2>/dev/null
 expect_eq "none none" "$(driver_of d0) $(driver_of d2)" "reloaded, drvsim_faulty has no dynamic id left"
 expect_errno ENODEV "$FAULTY/remove_id" "other" "reloaded, remove_id of the old id: ENODEV"

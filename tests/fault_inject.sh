@@ -12,7 +12,7 @@
 # Each failure must reach the writer as ENOMEM and leave the bus holding
 # exactly the devices, drivers and bindings it held before; the kmemleak
 # scan at the end of the run covers what the failures freed.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 28
 reset_bus
@@ -33,7 +33,7 @@ before=$(snapshot)
 echo 5000 > $K/fail_register_wait_ms
 for step in 1 2 3 4 5; do
 	echo $step > $K/fail_register_step
-	/drvsim/bin/load-module /drvsim/modules/drvsim_sample.ko > /tmp/load.out &
+	$BIN/load-module $MODULES/drvsim_sample.ko > /tmp/load.out &
 	p=$!
 	w=none
 	if [ $step -ge 3 ]; then
@@ -46,7 +46,7 @@ for step in 1 2 3 4 5; do
 	expect_eq "$before" "$(snapshot)" "after step $step's failure the bus is as it was"
 done
 echo 0 > $K/fail_register_wait_ms
-insmod /drvsim/modules/drvsim_sample.ko
+insmod $MODULES/drvsim_sample.ko
 expect_eq "drvsim_sample none" "$(driver_of s0) $(driver_of o0)" \
 	"registration succeeds with the knob off, without the ids written meanwhile"
 reset_bus
@@ -55,7 +55,7 @@ reset_bus
 fail_each() {
 	local desc=$1 r
 	shift
-	r=$(/drvsim/bin/fail-each "$@")
+	r=$($BIN/fail-each "$@")
 	echo "$r" | while read -r l; do ktap_print_msg "$desc: $l"; done
 	# "points P failed F succeeded S bad B"
 	set -- $(echo "$r" | tail -1)
@@ -117,7 +117,7 @@ reset_bus
 removal_sweep() {
 	local desc=$1 r want=
 	shift
-	r=$(FAIL_EACH_VERBOSE=1 /drvsim/bin/fail-each "$@")
+	r=$(FAIL_EACH_VERBOSE=1 $BIN/fail-each "$@")
 	echo "$r" | grep -E -v '^point [0-9]+: (0|ENOMEM) \(injected [01]\)$' |
 		while read -r l; do ktap_print_msg "$desc: $l"; done
 	# "points P failed F succeeded S bad B"

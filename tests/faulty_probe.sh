@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # drvsim_faulty's probe modes, and the bus staying usable while a probe
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 27
 reset_bus

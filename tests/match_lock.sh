@@ -4,7 +4,7 @@
 # from registering: with the default lock-free match insmod completes; with
 # match_takes_device_lock=1 (7.0-rc1's design) it is stuck until the probe
 # is released, which is the firewire boot hang.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 7
 reset_bus
@@ -19,7 +19,7 @@ blocked_insmod() {
 	wait_until 5 grep -q 'm0 block' "$FAULTY/probe_mode"
 	sleep 0.5
 	rmmod drvsim_sample
-	insmod /drvsim/modules/drvsim_sample.ko &
+	insmod $MODULES/drvsim_sample.ko &
 	i=$!
 	if wait_until "$1" finished $i; then echo done; else echo stuck; fi
 	printf m0 > "$FAULTY/release"

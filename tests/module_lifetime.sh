@@ -4,7 +4,7 @@
 # steps (fail_init_step, Documentation/sysfs.rst) reaches insmod as ENOMEM
 # and leaves nothing behind (no debugfs knobs pointing at freed statics, no
 # root device, no bus); a load after that works.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 8
 reset_bus
@@ -15,7 +15,7 @@ leftovers() {
 
 unload_drvsim
 for step in 1 2 3; do
-	expect_eq ENOMEM "$(/drvsim/bin/load-module /drvsim/modules/drvsim.ko "fail_init_step=$step")" \
+	expect_eq ENOMEM "$($BIN/load-module $MODULES/drvsim.ko "fail_init_step=$step")" \
 		"init failing after step $step: ENOMEM"
 	expect_eq "" "$(leftovers)" "init failing after step $step leaves nothing behind"
 done

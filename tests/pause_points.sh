@@ -7,7 +7,7 @@
 # attribute while drvsim.ko is unloaded. Module exit releases the writer
 # and waits for it (the count of Documentation/drvsim.rst, "Devices"), so
 # both finish and the log stays clean.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 20
 reset_bus
@@ -23,7 +23,7 @@ expect_eq "idle" "$(pause_state remove)" "a disarmed point reads idle"
 # Hold a del_device writer at `remove`, then release it.
 printf 'pp0 type=other' > "$BUS/new_device"
 pause_arm remove
-/drvsim/bin/sysfs-write "$BUS/del_device" pp0 > /tmp/pp0.out &
+$BIN/sysfs-write "$BUS/del_device" pp0 > /tmp/pp0.out &
 w=$!
 ktap_test_result "a del_device writer is held at remove" pause_wait_held remove 10
 expect_eq "held $w" "$(pause_state remove)" "the point reads held <the writer's pid>"
@@ -37,7 +37,7 @@ expect_eq "0 idle" "$(cat /tmp/pp0.out) $(pause_state remove)" \
 # A signal ends the wait as a release would.
 printf 'pp1 type=other' > "$BUS/new_device"
 pause_arm remove
-/drvsim/bin/sysfs-write "$BUS/del_device" pp1 > /tmp/pp1.out &
+$BIN/sysfs-write "$BUS/del_device" pp1 > /tmp/pp1.out &
 w=$!
 pause_wait_held remove 10
 kill -TERM $w
@@ -50,7 +50,7 @@ expect_eq "idle no" "$(pause_state remove) $(test -e "$BUS/devices/pp1" && echo 
 # registered yet; drvsim.rst, "Driver lifetime").
 P=$BUS/drivers/drvsim_pair
 pause_arm register_window
-insmod /drvsim/modules/drvsim_pair.ko &
+insmod $MODULES/drvsim_pair.ko &
 ip=$!
 ktap_test_result "drvsim_pair's init is held between its registrations" \
 	pause_wait_held register_window 10
@@ -64,7 +64,7 @@ ktap_test_result "drvsim_pair unloads" rmmod drvsim_pair
 # drvsim.ko is unloaded.
 printf 'pp2 type=other' > "$BUS/new_device"
 pause_arm remove_self
-/drvsim/bin/sysfs-write "$BUS/devices/pp2/remove" 1 > /tmp/pp2.out &
+$BIN/sysfs-write "$BUS/devices/pp2/remove" 1 > /tmp/pp2.out &
 w=$!
 ktap_test_result "a remove writer is held past its own attribute" pause_wait_held remove_self 10
 unload_drvsim

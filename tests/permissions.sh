@@ -6,7 +6,7 @@
 # writes a file that anyone may write, so a broken su cannot make this
 # test pass. (busybox su, to an account created here: busybox's setpriv
 # cannot change uids.)
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 6
 reset_bus
@@ -25,7 +25,7 @@ before=$(bus_state pm0)
 
 expect_eq 1000 "$(as_user 'id -u')" "su runs commands as the unprivileged user"
 : > /tmp/anyone && chmod 666 /tmp/anyone
-expect_eq 0 "$(as_user '/drvsim/bin/sysfs-write /tmp/anyone x')" \
+expect_eq 0 "$(as_user "$BIN/sysfs-write /tmp/anyone x")" \
 	"control: the user writes a file anyone may write"
 
 # Each write a plausible one: what root would write there.
@@ -42,14 +42,14 @@ value_for() {
 }
 accepted=""
 for f in $(find /sys/bus/drvsim /sys/devices/drvsim -type f -perm -200); do
-	got=$(as_user "/drvsim/bin/sysfs-write $f '$(value_for "$f")'")
+	got=$(as_user "$BIN/sysfs-write $f '$(value_for "$f")'")
 	[ "$got" = EACCES ] || accepted="$accepted $f:$got"
 done
 expect_eq "" "$accepted" "every writable sysfs file refuses the user (EACCES)"
 
 opened=""
 for f in /dev/drvsim-*; do
-	got=$(as_user "/drvsim/bin/regfile read $f 0 0")
+	got=$(as_user "$BIN/regfile read $f 0 0")
 	[ "$got" = EACCES ] || opened="$opened $f:$got"
 done
 expect_eq "" "$opened" "no /dev/drvsim-* opens for the user (EACCES)"

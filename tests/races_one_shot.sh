@@ -5,13 +5,13 @@
 # the same sequences on the broken ones and must splat. Every case holds
 # one task in the window, runs the other side, and releases it: no timing,
 # no repetition.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 26
 reset_bus
 S=$BUS/drivers/drvsim_sample
-R=/drvsim/bin/regfile
-W=/drvsim/bin/sysfs-write
+R=$BIN/regfile
+W=$BIN/sysfs-write
 
 # 1. remove against unbind, the SR-IOV AB-BA: the PF's removal held after
 #    it is marked dead and before its driver is released; then unbind of
@@ -45,7 +45,7 @@ pause_release unregister
 wait $w
 ktap_test_result "the unregistration finishes" test $? = 0 -a ! -e "$S"
 expect_eq none "$(driver_of ru0)" "the device stays unbound"
-insmod /drvsim/modules/drvsim_sample.ko
+insmod $MODULES/drvsim_sample.ko
 expect_eq drvsim_sample "$(driver_of ru0)" "the driver binds it when loaded again"
 reset_bus
 
@@ -86,7 +86,7 @@ pause_release sample_exit
 wait $w
 ktap_test_result "the exit finishes" test $? = 0
 ktap_test_result "no companion driver is left registered" test ! -e "$BUS/drivers/drvsim_faulty_child"
-insmod /drvsim/modules/drvsim_faulty.ko
+insmod $MODULES/drvsim_faulty.ko
 reset_bus
 
 # 5. driver_override against match (kernel bugzilla 220789): bind's match

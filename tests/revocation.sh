@@ -9,8 +9,8 @@
 # kmemleak and the hung-task detector stay silent; the positive control
 # (tests/controls/memory_and_hung_task.sh) turns the
 # broken designs on and shows the splats.
-. /drvsim/lib/drvsim.sh
-R=/drvsim/bin/regfile
+. "$(dirname "$0")/lib/drvsim.sh"
+R=$BIN/regfile
 SAMPLE=$BUS/drivers/drvsim_sample
 # hammer_across_unbind DEV WRAPPER: four threads share one file of DEV and
 # read through it for 3 s; DEV is unbound after 1 s, and the file closed
@@ -64,7 +64,7 @@ wait_until 5 test -c /dev/drvsim-rv1
 $R hold /dev/drvsim-rv1 60000 > /tmp/hold &
 h=$!
 sleep 0.5
-ns=$(/drvsim/bin/timed-write "$SAMPLE/unbind" rv1)
+ns=$($BIN/timed-write "$SAMPLE/unbind" rv1)
 ktap_print_msg "unbind with a sleeping reader took $((ns / 1000000)) ms"
 ktap_test_result "unbind with a sleeping reader finishes within 5 s" test "$ns" -lt 5000000000
 wait_until 5 finished $h
@@ -87,11 +87,11 @@ rmmod drvsim_sample
 ktap_test_result "after close, rmmod succeeds" test $? = 0
 
 # The same hammer with one kernel Devres per region instead of the set.
-insmod /drvsim/modules/drvsim_sample.ko resource_set=0
+insmod $MODULES/drvsim_sample.ko resource_set=0
 printf 'rv3 type=sample regions=8' > "$BUS/new_device"
 wait_until 5 test -c /dev/drvsim-rv3
 hammer_across_unbind rv3 "kernel Devres"
 rmmod drvsim_sample
-insmod /drvsim/modules/drvsim_sample.ko
+insmod $MODULES/drvsim_sample.ko
 reset_bus
 ktap_finished

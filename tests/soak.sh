@@ -8,7 +8,7 @@
 # empties KASAN's quarantine of them (kmem_cache_shrink()), so freed
 # objects held there do not count. The guest's final kmemleak scan
 # covers leaks. `make check` runs 400 cycles, `make soak` 10,000.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 CYCLES=${SOAK_CYCLES:-400}
 ktap_print_header
 ktap_set_plan 3

@@ -5,7 +5,7 @@
 # unbind). With the default design: no hang, and the bus ends up empty; the
 # suite's log scan shows lockdep (device locks validated) stays silent.
 # tests/controls/legacy_rescan_remove_abba.sh is the other half.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ROUNDS=10
 ktap_print_header
 ktap_set_plan 2

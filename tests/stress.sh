@@ -6,7 +6,7 @@
 # points back, VF counts add up, nothing dangles; and everything can be
 # deleted, leaving nothing behind. The suite's log scan covers lockdep,
 # KASAN, kmemleak and hung tasks.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 SECS=${STRESS_SECS:-12}
 ktap_print_header
 ktap_set_plan 5
@@ -14,7 +14,7 @@ reset_bus
 end=$(($(cut -d. -f1 /proc/uptime) + SECS))
 running() { [ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ]; }
 pick() { eval "echo \${$((RANDOM % $# + 1))}"; }
-W=/drvsim/bin/sysfs-write
+W=$BIN/sysfs-write
 
 creator() { # new_device / del_device of PFs and plain devices
 	while running; do

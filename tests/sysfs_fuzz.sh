@@ -7,7 +7,7 @@
 # each must fail with the documented errno and change nothing. Then
 # random bytes; afterwards the bus still creates, binds, enables VFs and
 # removes.
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 ktap_set_plan 12
 reset_bus
@@ -34,7 +34,7 @@ malformed() {
 	shift 2
 	before=$(bus_state fz0)
 	for input in "$@"; do
-		got=$(feed "$input" | /drvsim/bin/sysfs-write "$file" -)
+		got=$(feed "$input" | $BIN/sysfs-write "$file" -)
 		[ "$got" = "$want" ] || wrong="$wrong [$input]:$got"
 	done
 	[ "$(bus_state fz0)" = "$before" ] || wrong="$wrong (the bus changed)"
@@ -67,14 +67,14 @@ for f in "$BUS/new_device" "$BUS/del_device" "$BUS/hot_unplug" "$BUS/rescan" "$P
 	"$PF/sriov_numvfs" "$PF/sriov_drivers_autoprobe" "$S/new_id" "$S/remove_id"; do
 	i=0
 	while [ $i -lt 25 ]; do
-		head -c $((RANDOM % 256 + 1)) /dev/urandom | /drvsim/bin/sysfs-write "$f" - > /dev/null
+		head -c $((RANDOM % 256 + 1)) /dev/urandom | $BIN/sysfs-write "$f" - > /dev/null
 		i=$((i + 1))
 	done
 done
 reset_bus
 # Random bytes may have made a valid dynamic id: drop them with the
 # registration, so that later scripts see the sample as it was.
-rmmod drvsim_sample && insmod /drvsim/modules/drvsim_sample.ko
+rmmod drvsim_sample && insmod $MODULES/drvsim_sample.ko
 printf 'fz1 totalvfs=2' > "$BUS/new_device"
 printf 2 > "$BUS/devices/fz1/sriov_numvfs"
 expect_eq "drvsim_sample drvsim_sample drvsim_sample" \

@@ -7,12 +7,12 @@
 # work afterwards; the suite's log scan covers lockdep, KASAN, kmemleak
 # and hung tasks (module exit waits for every device and every remove
 # writer, Documentation/drvsim.rst).
-. /drvsim/lib/drvsim.sh
+. "$(dirname "$0")/lib/drvsim.sh"
 ROUNDS=${UNLOAD_ROUNDS:-3}
 ktap_print_header
 ktap_set_plan 4
 reset_bus
-W=/drvsim/bin/sysfs-write
+W=$BIN/sysfs-write
 STOP=/tmp/unload-stop
 rm -f $STOP
 pick() { eval "echo \${$((RANDOM % $# + 1))}"; }
@@ -49,7 +49,7 @@ numvfs() {
 reader() {
 	while [ ! -e $STOP ]; do
 		for f in /dev/drvsim-*; do
-			[ -e "$f" ] && /drvsim/bin/regfile read "$f" 0 0
+			[ -e "$f" ] && $BIN/regfile read "$f" 0 0
 		done
 		sleep 0.05
 	done

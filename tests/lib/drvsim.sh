@@ -1,14 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
-# Helpers for drvsim's kselftest scripts (busybox sh in the guest).
+# Helpers for drvsim's kselftest scripts (POSIX sh; busybox in the guest).
 # TAP comes from the kernel tree's own ktap_helpers.sh.
-. /drvsim/lib/ktap_helpers.sh
+#
+# DRVSIM_DIR is the suite's kselftest collection directory (drvsim/ of
+# the package that scripts/kselftest-install.sh lays out): that of the
+# running test unless set (drvsim's guest sets /drvsim for its jobs).
+DRVSIM_DIR=${DRVSIM_DIR:-$(cd "$(dirname "$0")" && pwd)}
+BIN=$DRVSIM_DIR/bin
+MODULES=$DRVSIM_DIR/modules
+. "$DRVSIM_DIR/../kselftest/ktap_helpers.sh"
+# The modules a test expects loaded, and drvsim.ko's parameters; in the
+# guest, what it loaded at boot (guest-init.sh), elsewhere the suite's
+# defaults (Documentation/testing.rst).
+SAMPLES=${SAMPLES-drvsim_sample drvsim_faulty}
+DRVSIM_PARAMS=${DRVSIM_PARAMS-lockdep_device_class=1}
 
 BUS=/sys/bus/drvsim
 
 # errno_of FILE VALUE: write VALUE to FILE in one write(2); print "0" on
 # success, else the errno name (EINVAL, EEXIST, ...) it failed with.
 errno_of() {
-	/drvsim/bin/sysfs-write "$1" "$2"
+	$BIN/sysfs-write "$1" "$2"
 }
 
 # expect_errno WANT FILE VALUE DESC: one test case.
@@ -113,8 +125,8 @@ unload_drvsim() {
 # load_drvsim PARAMS...: load drvsim with PARAMS, then the samples.
 load_drvsim() {
 	local m
-	insmod /drvsim/modules/drvsim.ko "$@" || return 1
-	for m in $SAMPLES; do insmod "/drvsim/modules/$m.ko" || return 1; done
+	insmod $MODULES/drvsim.ko "$@" || return 1
+	for m in $SAMPLES; do insmod "$MODULES/$m.ko" || return 1; done
 }
 
 # Pause points (Documentation/sysfs.rst, "Pause points").
@@ -164,3 +176,12 @@ autoload_off() {
 loaded() {
 	grep -q "^$1 " /proc/modules
 }
+
+# The package loads what it needs: drvsim.ko and the samples, unless
+# they are loaded already (always in drvsim's own guest).
+if ! loaded drvsim; then
+	insmod "$MODULES/drvsim.ko" $DRVSIM_PARAMS
+fi
+for m in $SAMPLES; do
+	loaded "$m" || insmod "$MODULES/$m.ko"
+done

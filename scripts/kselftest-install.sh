@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# kselftest-install.sh INSTALL_PATH: lay the suite out as the kernel's
+# `make kselftest-install` does, so that kernel CI systems (and drvsim's
+# own guest) run it with the kernel's run_kselftest.sh:
+#
+#   run_kselftest.sh, kselftest/        the kernel tree's runner and helpers
+#   kselftest-list.txt                  drvsim:<test>.sh, one per test
+#   drvsim/*.sh                         the tests
+#   drvsim/lib/, drvsim/bin/            their shell library, the guest tools
+#   drvsim/modules/                     drvsim.ko and the sample modules
+#   drvsim/config, drvsim/settings      what the kernel needs; the timeout
+#
+# The modules are built for KDIR, so the package runs on a machine whose
+# kernel is that build. Environment: KDIR (kernel build directory).
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+dest=${1:?usage: kselftest-install.sh INSTALL_PATH}
+: "${KDIR:?KDIR must name the kernel build directory}"
+src=$KDIR
+[ -f "$KDIR/source/Makefile" ] && src=$(readlink -f "$KDIR/source")
+selftests=$src/tools/testing/selftests
+
+# build_c SRC BIN: a static guest tool, rebuilt only when SRC is newer;
+# atomically, since guests start concurrently.
+build_c() {
+	[ "$2" -nt "$1" ] || { gcc -O2 -Wall -static -o "$2.$$" "$1" && mv -f "$2.$$" "$2"; } ||
+		die "building $1 failed"
+}
+
+mkdir -p "$DRVSIM_OUT"
+rm -rf "$dest"
+mkdir -p "$dest/kselftest" "$dest/drvsim/lib" "$dest/drvsim/bin" "$dest/drvsim/modules"
+install -m 0755 "$selftests/run_kselftest.sh" "$dest/"
+for f in runner.sh ktap_helpers.sh prefix.pl module.sh; do
+	install -m 0644 "$selftests/kselftest/$f" "$dest/kselftest/"
+done
+chmod 0755 "$dest/kselftest/prefix.pl"
+for t in "$DRVSIM_ROOT"/tests/*.sh; do
+	install -m 0755 "$t" "$dest/drvsim/"
+	echo "drvsim:$(basename "$t")"
+done > "$dest/kselftest-list.txt"
+install -m 0644 "$DRVSIM_ROOT"/tests/lib/*.sh "$dest/drvsim/lib/"
+for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
+	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)"
+	install -m 0755 "$DRVSIM_OUT/$(basename "$c" .c)" "$dest/drvsim/bin/"
+done
+install -m 0644 "$DRVSIM_ROOT"/rust/drvsim.ko "$DRVSIM_ROOT"/samples/*.ko "$dest/drvsim/modules/"
+grep '^CONFIG_' "$DRVSIM_ROOT/scripts/required.config" > "$dest/drvsim/config"
+# The longest test (the stress and soak cases) takes about 3 minutes on a
+# 2-vCPU TCG guest; the runner kills a test after this many seconds.
+echo "timeout=900" > "$dest/drvsim/settings"

@@ -13,10 +13,13 @@
 #   make kselftest-tar     the same, packed: .out/kselftest.tar.gz
 #   make config-fragment   what a kernel of your own needs (a config fragment)
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
+#   FLAVOUR=debug|kcsan|prod   the kernel (Documentation/testing.rst,
+#                   "Kernel flavours"): make, vm, run use debug unless told,
+#                   check runs debug and kcsan, bench runs prod
 
 S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
-kdir = $(shell KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
+kdir = $(shell FLAVOUR=$(FLAVOUR) KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
 .PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment clean
 
@@ -34,11 +37,13 @@ run: modules
 	KDIR=$(kdir) $(S)/vm.sh run "$(SCRIPT)" run
 
 check:
-	$(S)/check.sh
+	CHECK_FLAVOURS="$(if $(FLAVOUR),$(FLAVOUR),debug kcsan)" $(S)/check.sh
 
 fmt:
 	KDIR=$(KDIR) $(S)/style.sh fmt
 
+# The benchmarks measure what a user's kernel pays: prod unless told.
+bench: export FLAVOUR := $(if $(FLAVOUR),$(FLAVOUR),prod)
 bench: modules
 	KDIR=$(kdir) $(S)/bench.sh
 

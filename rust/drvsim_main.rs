@@ -83,6 +83,10 @@ module! {
             default: false,
             description: "At load, leak one allocation so that kmemleak reports it (positive control)",
         },
+        selftest_kcsan_race: bool {
+            default: false,
+            description: "At load, let two threads race on a plain variable so that KCSAN reports it (positive control, FLAVOUR=kcsan)",
+        },
         selftest_kasan: bool {
             default: false,
             description: "At load, read past an allocation so that KASAN reports it (positive control)",
@@ -110,6 +114,9 @@ impl kernel::Module for Drvsim {
         }
         if module_parameters::selftest_kasan.value() {
             selftest::kasan_out_of_bounds()?;
+        }
+        if module_parameters::selftest_kcsan_race.value() {
+            selftest::kcsan_race()?;
         }
         bus::register()?;
         pr_info!("drvsim: bus registered\n");

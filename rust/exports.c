@@ -5,6 +5,9 @@
  * Rust cannot call directly.
  */
 #include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/device.h>
 #include <linux/error-injection.h>
 #include <linux/export.h>
@@ -129,4 +132,44 @@ void drvsim_live_wait(void)
 {
 	drvsim_live_put();
 	wait_for_completion(&drvsim_all_gone);
+}
+
+/*
+ * selftest_kcsan_race: two threads increment one plain int for a second,
+ * on purpose, so that KCSAN (FLAVOUR=kcsan) must report a data race in
+ * drvsim's code. In C because 7.3 does not instrument Rust for KCSAN.
+ */
+static int drvsim_kcsan_racy;
+static DECLARE_COMPLETION(drvsim_kcsan_done);
+
+static int drvsim_kcsan_racer(void *unused)
+{
+	unsigned long end = jiffies + HZ;
+
+	while (time_before(jiffies, end)) {
+		drvsim_kcsan_racy++;
+		cpu_relax();
+	}
+	complete(&drvsim_kcsan_done);
+	return 0;
+}
+
+int drvsim_selftest_kcsan_race(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct task_struct *t = kthread_run(drvsim_kcsan_racer, NULL, "drvsim-race%d", i);
+
+		if (IS_ERR(t)) {
+			/* The threads started finish on their own. */
+			while (i--)
+				wait_for_completion(&drvsim_kcsan_done);
+			return PTR_ERR(t);
+		}
+	}
+	for (i = 0; i < 2; i++)
+		wait_for_completion(&drvsim_kcsan_done);
+	pr_info("drvsim: selftest_kcsan_race: %d\n", READ_ONCE(drvsim_kcsan_racy));
+	return 0;
 }

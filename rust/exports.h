@@ -30,6 +30,7 @@ void drvsim_pause_sample_exit(void);
 bool drvsim_legacy_devres_set_unlock(void);
 
 /* Defined in exports.c, called from drvsim.ko's Rust code only. */
+int drvsim_selftest_kcsan_race(void);
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv);
 bool drvsim_device_lock_owned_by_current(struct device *dev);
 void drvsim_device_lock(struct device *dev);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Deliberate lockdep splats: positive controls proving that the test
-//! suite's log scanner catches what it claims to catch.
+//! Deliberate splats (lockdep, kmemleak, KASAN, KCSAN): positive controls
+//! proving that the test suite's log scanner catches what it claims to
+//! catch.
 
 use kernel::{
     new_mutex,
@@ -43,4 +44,15 @@ pub(crate) fn kasan_out_of_bounds() -> Result {
     let byte = unsafe { core::ptr::read_volatile(buf.as_ptr().add(buf.capacity())) };
     pr_info!("drvsim: selftest_kasan read {byte:#x} out of bounds\n");
     Ok(())
+}
+
+extern "C" {
+    /// Two threads race on a plain variable for a second (`exports.c`).
+    fn drvsim_selftest_kcsan_race() -> kernel::ffi::c_int;
+}
+
+/// A data race in drvsim's (C) code: KCSAN must report it.
+pub(crate) fn kcsan_race() -> Result {
+    // SAFETY: a C function without arguments; process context (init).
+    kernel::error::to_result(unsafe { drvsim_selftest_kcsan_race() })
 }

@@ -6,14 +6,25 @@
 # check that the scanner flags the splat it provokes.
 # Prints one line per case, then "N passed, N failed"; non-zero exit on
 # any failure. CHECK_GUEST=0: the build and the style cases only.
+# CHECK_FLAVOURS: the kernel flavours whose suites run (default "debug
+# kcsan", the gate; `make check FLAVOUR=x` runs x alone). The style cases
+# and the controls without a control-flavour header use the first.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 S=$DRVSIM_ROOT/scripts
 t0=$SECONDS
-KDIR=$("$S/kdir.sh")
+read -r -a flavours <<< "${CHECK_FLAVOURS:-debug kcsan}"
+# A kernel of one's own (KDIR=) is one kernel: its suite runs once.
+[ -z "${KDIR:-}" ] || flavours=(debug)
+declare -A kdirs
+for f in "${flavours[@]}"; do
+	kdirs[$f]=$(FLAVOUR=$f "$S/kdir.sh")
+	FLAVOUR=$f "$S/modules.sh" "${kdirs[$f]}"
+done
+export FLAVOUR=${flavours[0]}
+KDIR=${kdirs[$FLAVOUR]}
 export KDIR
-"$S/modules.sh" "$KDIR"
-note "toolchain, kernel and modules ready after $((SECONDS - t0))s"
+note "toolchain, kernels (${flavours[*]}) and modules ready after $((SECONDS - t0))s"
 
 passed=0 failed=0
 case_result() { # PASS|FAIL name [detail]
@@ -68,62 +79,94 @@ if [ "${CHECK_GUEST:-1}" = 0 ]; then
 fi
 
 # Positive controls (evaluated in step 2): each must make the scanner
-# report what it expects. They need one vCPU and (unless they say so) no
-# kmemleak pass, and spend much of their time waiting (for the hung-task
-# detector, for a blocked probe), so they run in the background while the
-# suite's guest runs, CONTROL_JOBS (default 2) at a time.
+# report what it expects. They need one vCPU (unless control-smp says
+# otherwise) and no kmemleak pass (unless control-kmemleak-scan: 1), run on
+# debug (unless control-flavour names another flavour; a control runs
+# only when its flavour is in CHECK_FLAVOURS), and spend much of their time waiting (for
+# the hung-task detector, for a blocked probe), so they run in the
+# background while the suite's guest runs, CONTROL_JOBS (default 2) at a
+# time, together with the suites of the other flavours.
 # control_header FILE KEY: the value of a "# control-KEY: value" line.
 control_header() { sed -n "s/^# control-$2: //p" "$1"; }
+control_flavour() { control_header "$1" flavour | grep . || echo debug; }
 run_control() {
-	local c=$1 n
+	local c=$1 n f
 	n=$(basename "$c" .sh)
-	DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
+	f=$(control_flavour "$c")
+	FLAVOUR=$f KDIR=${kdirs[$f]} \
+		DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
 		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
 		KMEMLEAK_SCAN=$(control_header "$c" kmemleak-scan | grep -x 1 || echo 0) \
-		QEMU_SMP=1 QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
+		QEMU_SMP=$(control_header "$c" smp | grep . || echo 1) QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
 		"$S/vm.sh" run "$c" "control-$n" > /dev/null 2>&1 || true
 }
-controls=("$DRVSIM_ROOT"/tests/controls/*.sh)
-run_controls() {
-	local c
+controls=()
+for c in "$DRVSIM_ROOT"/tests/controls/*.sh; do
+	[ -n "${kdirs[$(control_flavour "$c")]:-}" ] && controls+=("$c")
+done
+# The suite, in one guest with every module loaded, on flavour F; its log
+# is check.log for the first flavour, check-F.log for the others.
+# The suite runs with per-device lockdep classes, so that every test is
+# also a lockdep check of the device lock (see Documentation/testing.rst).
+export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
+export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
+suite_name() { if [ "$1" = "${flavours[0]}" ]; then echo check; else echo "check-$1"; fi; }
+run_suite() {
+	local f=$1 rc=0
+	FLAVOUR=$f KDIR=${kdirs[$f]} QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} \
+		"$S/vm.sh" run "$S/guest-check.sh" "$(suite_name "$f")" || rc=$?
+	echo "$rc" > "$DRVSIM_OUT/$(suite_name "$f").rc"
+}
+run_background() {
+	local f c
+	for f in "${flavours[@]:1}"; do
+		run_suite "$f" &
+	done
 	for c in "${controls[@]}"; do
 		while [ "$(jobs -pr | wc -l)" -ge "${CONTROL_JOBS:-2}" ]; do wait -n; done
 		run_control "$c" &
 	done
 	wait
 }
-run_controls &
-controls_pid=$!
+run_background &
+background_pid=$!
 
-# 1. The suite, in one guest with every module loaded.
-# The suite runs with per-device lockdep classes, so that every test is
-# also a lockdep check of the device lock (see Documentation/testing.rst).
-export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
-export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
-set +e
-QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} "$S/vm.sh" run "$S/guest-check.sh" check
-guest_rc=$?
-set -e
+# 1. The suites: the first flavour's in the foreground.
 out=$DRVSIM_OUT
-if [ "$guest_rc" = 125 ]; then
-	case_result FAIL "guest: finished" "see $out/check.log"
-	tail -40 "$out/check.log" | tr -d '\r' >&2
-else
-	case_result PASS "guest: finished"
-fi
-counts=$(python3 "$S/results.py" "$KDIR/source/tools/testing/kunit/kunit.py" "$out/check.results" 2>"$out/results.counts") || true
-echo "$counts"
-read -r p f < <(tail -1 "$out/results.counts")
-passed=$((passed + ${p:-0})) failed=$((failed + ${f:-1}))
-if splats=$("$S/scan-log.sh" "$out/check.log"); then
-	case_result PASS "guest: log free of splats"
-else
-	echo "$splats" | head -40
-	case_result FAIL "guest: log free of splats" "see $out/check.log"
-fi
+run_suite "${flavours[0]}"
+# eval_suite F: the cases of flavour F's suite, tagged "[F]" but for the
+# first flavour.
+eval_suite() {
+	local f=$1 name rc tag= counts p f2
+	name=$(suite_name "$f")
+	[ "$f" = "${flavours[0]}" ] || tag="[$f] "
+	rc=$(cat "$out/$name.rc" 2>/dev/null || echo 125)
+	if [ "$rc" = 125 ]; then
+		case_result FAIL "${tag}guest: finished" "see $out/$name.log"
+		tail -40 "$out/$name.log" | tr -d '\r' >&2
+	else
+		case_result PASS "${tag}guest: finished"
+	fi
+	counts=$(python3 "$S/results.py" "${kdirs[$f]}/source/tools/testing/kunit/kunit.py" \
+		"$out/$name.results" 2>"$out/$name.counts") || true
+	sed "s/^\(PASS\|FAIL\|SKIP\) /\1 $tag/" <<< "$counts"
+	read -r p f2 < <(tail -1 "$out/$name.counts")
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))
+	if splats=$("$S/scan-log.sh" "$out/$name.log" 2>"$out/$name.filtered"); then
+		case_result PASS "${tag}guest: log free of splats"
+	else
+		echo "$splats" | head -40
+		case_result FAIL "${tag}guest: log free of splats" "see $out/$name.log"
+	fi
+	[ ! -s "$out/$name.filtered" ] || note "$f: filtered, not counted: $(cat "$out/$name.filtered")"
+}
+eval_suite "${flavours[0]}"
+wait $background_pid
+for f in "${flavours[@]:1}"; do
+	eval_suite "$f"
+done
 
 # 2. The positive controls' findings.
-wait $controls_pid
 for c in "${controls[@]}"; do
 	n=$(basename "$c" .sh)
 	# scan-log.sh exits 1 when it finds splats, as it should here.

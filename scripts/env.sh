@@ -27,6 +27,15 @@ KERNEL_SERIES=7.3
 die() { echo "drvsim: error: $*" >&2; exit 1; }
 note() { echo "drvsim: $*" >&2; }
 
+# The kernel flavour (Documentation/testing.rst, "Kernel flavours").
+export FLAVOUR=${FLAVOUR:-debug}
+# Where the modules are built: the tree itself for debug, a copy of its
+# sources per other flavour (an external module build writes next to its
+# sources, so two kernels cannot share one tree).
+modules_dir() {
+	if [ "$FLAVOUR" = debug ]; then echo "$DRVSIM_ROOT"; else echo "$DRVSIM_OUT/flavour-$FLAVOUR"; fi
+}
+
 # Kernel make arguments shared by the kernel and module builds.
 kmake_args() {
 	echo LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN

@@ -11,25 +11,46 @@ set -euo pipefail
 
 src=$("$DRVSIM_ROOT/scripts/kernel-source.sh")
 frag=$DRVSIM_ROOT/scripts/drvsim.config
-fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
-	"$src/kernel/configs/debug.config" "$frag")
+# FLAVOUR (Documentation/testing.rst, "Kernel flavours"): debug, today's
+# kernel and the default; kcsan and prod merge scripts/flavours/<name>.config
+# last. debug's fragment list is what it has always been, so its cache
+# key did not change when the flavours came.
+flavour=${FLAVOUR:-debug}
+ours=("$frag")
+case $flavour in
+debug)
+	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
+		"$src/kernel/configs/debug.config" "$frag") ;;
+kcsan)
+	ours+=("$DRVSIM_ROOT/scripts/flavours/kcsan.config")
+	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
+		"$src/kernel/configs/debug.config" "${ours[@]}") ;;
+prod)
+	ours+=("$DRVSIM_ROOT/scripts/flavours/prod.config")
+	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
+		"${ours[@]}") ;;
+*) die "FLAVOUR=$flavour: not one of debug, kcsan, prod" ;;
+esac
 
 key=$({
 	basename "$src"
+	[ "$flavour" = debug ] || echo "flavour $flavour"
 	cat "${fragments[@]}"
 	"$RUSTC" --version; "$BINDGEN" --version
 	clang$LLVM_SUFFIX --version | head -1; ld.lld$LLVM_SUFFIX --version
 } | sha256sum | cut -c1-16)
-out=$DRVSIM_CACHE/build/$KERNEL_SERIES-$key
+suffix=; [ "$flavour" = debug ] || suffix=$flavour-
+out=$DRVSIM_CACHE/build/$KERNEL_SERIES-$suffix$key
 stamp=$out/.drvsim-built
 
 if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
 	echo "$out"; exit 0
 fi
 
-# Check every line of our fragment made it into .config: kconfig drops
-# a symbol whose dependencies are missing (RUST without a usable
-# toolchain, KASAN with SLUB_TINY) without failing.
+# Check every line of our fragments made it into .config (a later
+# fragment's line for a symbol replaces an earlier one's): kconfig drops a
+# symbol whose dependencies are missing (RUST without a usable toolchain,
+# KASAN with SLUB_TINY) without failing.
 check_config() {
 	local line sym bad=0
 	while IFS= read -r line; do
@@ -40,7 +61,11 @@ check_config() {
 			sym=${line#\# }; sym=${sym%% *}
 			! grep -q "^$sym=" "$out/.config" || { note "config: wanted $sym unset, got $(grep "^$sym=" "$out/.config")"; bad=1; } ;;
 		esac
-	done < "$frag"
+	done < <(cat "${ours[@]}" | awk '
+		/^CONFIG_[A-Z0-9_]+=/ { sym = $0; sub(/=.*/, "", sym) }
+		/^# CONFIG_[A-Z0-9_]+ is not set$/ { sym = $2 }
+		sym != "" { if (!(sym in line)) order[n++] = sym; line[sym] = $0; sym = "" }
+		END { for (i = 0; i < n; i++) print line[order[i]] }')
 	return $bad
 }
 
@@ -55,7 +80,7 @@ kmake() { make -C "$src" O="$out" $(kmake_args) "$@"; }
 		"$out/.config" "${fragments[@]}")
 	kmake olddefconfig
 } >"$log" 2>&1 || { tail -30 "$log" >&2; die "kernel configuration failed (see $log)"; }
-check_config || die "kernel config does not match $frag (see above); is the toolchain complete? run scripts/bootstrap.sh"
+check_config || die "kernel config does not match ${ours[*]} (see above); is the toolchain complete? run scripts/bootstrap.sh"
 
 kmake -j"$(($(nproc) + 1))" all >>"$log" 2>&1 ||
 	{ tail -40 "$log" >&2; die "kernel build failed (see $log)"; }

@@ -12,7 +12,8 @@
 #   drvsim/config, drvsim/settings      what the kernel needs; the timeout
 #
 # The modules are built for KDIR, so the package runs on a machine whose
-# kernel is that build. Environment: KDIR (kernel build directory).
+# kernel is that build. Environment: KDIR (kernel build directory),
+# FLAVOUR (whose modules).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 dest=${1:?usage: kselftest-install.sh INSTALL_PATH}
@@ -45,7 +46,7 @@ for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
 	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)"
 	install -m 0755 "$DRVSIM_OUT/$(basename "$c" .c)" "$dest/drvsim/bin/"
 done
-install -m 0644 "$DRVSIM_ROOT"/rust/drvsim.ko "$DRVSIM_ROOT"/samples/*.ko "$dest/drvsim/modules/"
+install -m 0644 "$(modules_dir)"/rust/drvsim.ko "$(modules_dir)"/samples/*.ko "$dest/drvsim/modules/"
 grep '^CONFIG_' "$DRVSIM_ROOT/scripts/required.config" > "$dest/drvsim/config"
 # The longest test (the stress and soak cases) takes about 3 minutes on a
 # 2-vCPU TCG guest; the runner kills a test after this many seconds.

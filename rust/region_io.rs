@@ -10,6 +10,13 @@
 //! device is provably bound, `try_access()` elsewhere, and it is revoked
 //! when the device is unbound.
 //!
+//! The third model needs no revocation at all: a [`BoundRegion<'bound>`]
+//! ([`Device::bound_region`]) borrows the device for the bound scope that
+//! the driver core hands to probe (`&'bound Device<Core<'_>>`), so it can
+//! live in the driver's `Data<'bound>` and nowhere that outlives the
+//! binding; the compiler, not a run-time check, keeps it there
+//! (`Documentation/resources.rst`, `tests/compile-fail/`).
+//!
 //! `RegionIo` does not implement the kernel's `kernel::io::Io` traits. Those
 //! map loads and stores onto a pointer view of MMIO or memory. The
 //! simulated registers have behaviour (a read-only ID, a read counter) and
@@ -90,6 +97,37 @@ impl RegionIo {
     }
 }
 
+/// One register region, borrowed for the device's bound scope `'bound`.
+///
+/// # Invariants
+///
+/// `dev` is a drvsim device with more than `index` regions, bound to the
+/// driver whose probe created this for as long as `'bound` lasts.
+pub struct BoundRegion<'bound> {
+    dev: &'bound device::Device<device::Bound>,
+    index: u32,
+}
+
+impl BoundRegion<'_> {
+    /// Reads the 32-bit register at `offset`, as [`RegionIo::read32`],
+    /// with no revocation check: the borrow proves the device is bound.
+    pub fn read32(&self, offset: usize) -> Result<u32> {
+        let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
+        let mut value = 0;
+        // SAFETY: `dev` is a live drvsim device (type invariant: borrowed
+        // for `'bound`); `value` is a valid `u32`.
+        to_result(unsafe { drvsim_region_read32(raw(self.dev), self.index, offset, &mut value) })?;
+        Ok(value)
+    }
+
+    /// Writes `value` to the register at `offset`, as [`RegionIo::write32`].
+    pub fn write32(&self, value: u32, offset: usize) -> Result {
+        let offset = u32::try_from(offset).map_err(|_| EINVAL)?;
+        // SAFETY: `dev` is a live drvsim device (type invariant).
+        to_result(unsafe { drvsim_region_write32(raw(self.dev), self.index, offset, value) })
+    }
+}
+
 impl RegionIo {
     /// Runs `f` on region `index` of `dev` without holding a reference to
     /// the device. This is the broken design that the positive controls
@@ -147,5 +185,21 @@ impl Device<device::Bound> {
     /// `set` belongs to another device.
     pub fn request_region_in(&self, set: &DevresSet, index: u32) -> Result<SetDevres<RegionIo>> {
         set.add::<RegionIo, Error>(self.as_ref(), Ok(self.unmanaged_region(index)?))
+    }
+}
+
+impl<'a> Device<device::Core<'a>> {
+    /// Region `index` for the bound scope: what probe receives `self` for
+    /// (`&'bound Device<Core<'_>>`) bounds the borrow, so the region fits
+    /// in the driver's `Data<'bound>` and cannot escape into anything that
+    /// outlives the binding. `EINVAL` if there is no such region.
+    pub fn bound_region<'bound>(&'bound self, index: u32) -> Result<BoundRegion<'bound>> {
+        if index >= self.region_count() {
+            return Err(EINVAL);
+        }
+        let dev: &'bound device::Device<device::Core<'a>> = self.as_ref();
+        // INVARIANT: checked above; the device is bound while `self` (and
+        // so `'bound`) lasts, the contract of `Core`.
+        Ok(BoundRegion { dev, index })
     }
 }

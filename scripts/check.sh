@@ -51,6 +51,20 @@ style_case clippy clippy
 style_case checkpatch checkpatch
 style_case "no import circle in rust/" layers
 
+# The `'bound` resource model's guarantee is the compiler's: each driver
+# of tests/compile-fail/ that lets a `'bound` region escape the binding
+# must fail to build with the rustc error its header names, and the
+# correct one must build (scripts/compile-fail.sh).
+for c in "$DRVSIM_ROOT"/tests/compile-fail/*.rs; do
+	n=$(basename "$c" .rs)
+	want=$(sed -n -E 's#^//! (compile-fail: E[0-9]+|compile-pass)$#\1#p' "$c")
+	if r=$("$S/compile-fail.sh" "$c" 2>&1); then
+		case_result PASS "compile-fail/$n: $want"
+	else
+		case_result FAIL "compile-fail/$n: $want" "$(tail -n 1 <<< "$r")"
+	fi
+done
+
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config
 # without one option is refused at once, naming the option.

@@ -61,7 +61,10 @@ use drvsim::{
         DevresSet,
         SetDevres, //
     },
-    region_io::RegionIo,
+    region_io::{
+        BoundRegion,
+        RegionIo, //
+    },
     revocable_variants::SrcuRevocable,
     DeviceId, //
 };
@@ -94,6 +97,35 @@ const DRVSIM_IOC_HOLD: u32 = _IOW::<u32>(b'D' as u32, 3);
 const HOLD_MAX_MS: u32 = 600_000;
 /// How often a held access checks for a revocation, in ms.
 const HOLD_POLL_MS: i64 = 10;
+
+extern "C" {
+    /// The `resource_model` parameter (`drvsim_sample_params.c`): `set`,
+    /// `devres` or `bound`, checked at load.
+    fn drvsim_sample_resource_model() -> *const kernel::ffi::c_char;
+}
+
+/// How a bound device holds its regions (`resource_model`, see
+/// `Documentation/resources.rst`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Model {
+    /// One `DevresSet` for the device.
+    Set,
+    /// One kernel `Devres` per region.
+    Devres,
+    /// [`BoundRegion`]s in the driver data for what runs inside driver
+    /// callbacks; files, which outlive the binding, use a `DevresSet`.
+    Bound,
+}
+
+/// The model `resource_model` names.
+fn model() -> Model {
+    // SAFETY: the parameter is a static NUL-terminated string of ours.
+    match unsafe { CStr::from_char_ptr(drvsim_sample_resource_model()) }.to_bytes() {
+        b"devres" => Model::Devres,
+        b"bound" => Model::Bound,
+        _ => Model::Set,
+    }
+}
 
 /// The regions a bound device holds, in one of the two wrappers.
 enum Regions {
@@ -144,11 +176,11 @@ impl Shared {
                 BarePtr(core::ptr::NonNull::from(dev.as_ref()).cast()),
                 n as usize,
             )
-        } else if module_parameters::resource_set.value() {
+        } else if model() == Model::Devres {
+            Regions::Devres(per_region(n, |i| dev.request_region(i))?)
+        } else {
             let set = DevresSet::new(dev.as_ref())?;
             Regions::Set(per_region(n, |i| dev.request_region_in(&set, i))?)
-        } else {
-            Regions::Devres(per_region(n, |i| dev.request_region(i))?)
         };
         let raw = per_region(n, |i| dev.unmanaged_region(i))?;
         Ok(Self {
@@ -172,6 +204,25 @@ impl Shared {
             Regions::Unrevoked(..) => return Err(EINVAL),
         }
         .ok_or(ENXIO)?
+    }
+
+    /// Clears every region's scratch register (offset 4) from inside a
+    /// driver callback, where `dev` proves the device bound: through the
+    /// `'bound` regions in the bound model, through `access()` (no
+    /// synchronisation) in the others.
+    fn clear_scratch(&self, dev: &drvsim::Device<Bound>, bound: &[BoundRegion<'_>]) -> Result {
+        if model() == Model::Bound {
+            return bound.iter().try_for_each(|r| r.write32(0, 4));
+        }
+        match &self.regions {
+            Regions::Devres(v) => v
+                .iter()
+                .try_for_each(|r| r.access(dev.as_ref())?.write32(0, 4)),
+            Regions::Set(v) => v
+                .iter()
+                .try_for_each(|r| r.access(dev.as_ref())?.write32(0, 4)),
+            Regions::Unrevoked(..) => Ok(()),
+        }
     }
 
     fn count(&self) -> usize {
@@ -231,7 +282,7 @@ impl MiscDevice for RegionFile {
         // field of a `SampleData` (see `SampleDriver::probe`), which
         // outlives its registration, so while `open` runs.
         let data = unsafe {
-            &*kernel::container_of!(core::ptr::from_ref(misc).cast_mut(), SampleData, misc)
+            &*kernel::container_of!(core::ptr::from_ref(misc).cast_mut(), SampleData<'_>, misc)
         };
         Ok(data.shared.clone())
     }
@@ -304,8 +355,10 @@ struct SampleDriver;
 
 /// Per-device state of a bound sample device.
 #[pin_data]
-struct SampleData {
+struct SampleData<'bound> {
     is_vf: bool,
+    /// The regions for the bound scope (bound model only, else empty).
+    bound: KVec<BoundRegion<'bound>>,
     /// `/dev/drvsim-<name>`. Declared before `name`, so dropped first.
     #[pin]
     misc: MiscDeviceRegistration<RegionFile>,
@@ -317,13 +370,13 @@ struct SampleData {
 #[vtable]
 impl drvsim::Driver for SampleDriver {
     type IdInfo = Info;
-    type Data<'bound> = SampleData;
+    type Data<'bound> = SampleData<'bound>;
     const ID_TABLE: drvsim::IdTable<Info> = &SAMPLE_IDS;
 
     fn probe<'bound>(
         dev: &'bound drvsim::Device<Core<'_>>,
         info: Option<&'bound Info>,
-    ) -> impl PinInit<SampleData, Error> + 'bound {
+    ) -> impl PinInit<SampleData<'bound>, Error> + 'bound {
         let is_vf = info.is_some_and(|i| i.is_vf);
         dev_info!(
             dev.as_ref(),
@@ -331,9 +384,20 @@ impl drvsim::Driver for SampleDriver {
             dev.type_name().to_str().unwrap_or("?"),
             is_vf
         );
+        let n = if model() == Model::Bound {
+            dev.region_count()
+        } else {
+            0
+        };
         try_pin_init!(SampleData {
             is_vf,
-            shared: Arc::new(Shared::new(dev)?, GFP_KERNEL)?,
+            bound: per_region(n, |i| dev.bound_region(i))?,
+            shared: {
+                let shared = Arc::new(Shared::new(dev)?, GFP_KERNEL)?;
+                // Reset the hardware, from inside probe.
+                shared.clear_scratch(dev, bound)?;
+                shared
+            },
             name: CString::try_from_fmt(fmt!("drvsim-{}", dev.as_ref().name().to_str().map_err(|_| EINVAL)?))?,
             misc <- MiscDeviceRegistration::register(MiscDeviceOptions {
                 // SAFETY: `name` owns a heap buffer that does not move with
@@ -344,8 +408,12 @@ impl drvsim::Driver for SampleDriver {
         })
     }
 
-    fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&SampleData>) {
+    fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&SampleData<'bound>>) {
         dev_info!(dev.as_ref(), "drvsim_sample: unbind (vf {})\n", this.is_vf);
+        // Quiesce the hardware, from inside unbind: still bound here.
+        if let Err(e) = this.shared.clear_scratch(dev, &this.bound) {
+            dev_err!(dev.as_ref(), "drvsim_sample: quiesce failed: {:?}\n", e);
+        }
         // Wake sleeping holders, then wait for them to leave.
         this.shared.unbinding.store(true, Ordering::Relaxed);
         this.shared.sleepable.revoke();
@@ -358,7 +426,7 @@ impl drvsim::Driver for SampleDriver {
 
     fn sriov_configure<'bound>(
         dev: &'bound drvsim::Device<Core<'_>>,
-        _this: Pin<&SampleData>,
+        _this: Pin<&SampleData<'bound>>,
         num_vfs: u32,
     ) -> Result<u32> {
         if num_vfs == 0 {
@@ -377,10 +445,6 @@ module_drvsim_driver! {
     description: "drvsim sample driver",
     license: "GPL",
     params: {
-        resource_set: bool {
-            default: true,
-            description: "Hold the regions in one DevresSet per device (one grace period per unbind) instead of one kernel Devres each",
-        },
         unrevoked_file_access: bool {
             default: false,
             description: "Broken design: files reach the registers through a bare device pointer instead of a revocable (a use-after-free once the device is gone)",

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! compile-fail: E0521
+//!
+//! A `'bound` region moved into a work item, which can run after unbind.
+
+use kernel::{
+    device::Core,
+    prelude::*,
+    workqueue, //
+};
+
+#[path = "../../rust/driver.rs"]
+pub mod drvsim;
+
+use drvsim::DeviceId;
+
+drvsim::drvsim_device_table!(IDS, (), [(DeviceId::new(c"cf"), ())]);
+
+struct Cf;
+
+#[vtable]
+impl drvsim::Driver for Cf {
+    type IdInfo = ();
+    type Data<'bound> = ();
+    const ID_TABLE: drvsim::IdTable<()> = &IDS;
+
+    fn probe<'bound>(
+        dev: &'bound drvsim::Device<Core<'_>>,
+        _info: Option<&'bound ()>,
+    ) -> impl PinInit<(), Error> + 'bound {
+        let region = dev.bound_region(0)?;
+        workqueue::system().try_spawn(GFP_KERNEL, move || {
+            let _ = region.read32(0);
+        })?;
+        Ok(())
+    }
+}
+
+module_drvsim_driver! {
+    type: Cf,
+    name: "bound_into_work",
+    authors: ["drvsim developers"],
+    description: "compile-fail case",
+    license: "GPL",
+}

@@ -8,10 +8,14 @@
 //!
 //! - `devres <n>`: hold n objects, one kernel `Devres` each;
 //! - `set <n>`: hold n objects in one `DevresSet`;
+//! - `bound <n>`: hold n `BoundRegion<'bound>`s in the driver data (the
+//!   device needs n regions): nothing outlives the binding, nothing is
+//!   revoked;
 //! - `access`: measure the cost of one access through each wrapper, alone
 //!   and with a concurrent reader, and put the table in `results`.
 //!
-//! For `devres` and `set`, n is 0 to 4096 and the objects outlive the
+//! For `devres` and `set`, n is 0 to 4096 (`bound`: 0 to 256, the most
+//! regions a device has) and the objects outlive the
 //! driver data until the next probe, as they do when a file or a work
 //! item still holds them. That is the case revocation exists for, and the
 //! only case in which unbinding revokes them: a `Devres` dropped with the
@@ -58,6 +62,7 @@ use drvsim::{
         DevresSet,
         SetDevres, //
     },
+    region_io::BoundRegion,
     revocable_variants::{
         RwsemRevocable,
         SrcuRevocable, //
@@ -82,6 +87,7 @@ const BATCH: u64 = 4096;
 enum Config {
     Devres(u32),
     Set(u32),
+    Bound(u32),
     Access,
 }
 
@@ -144,6 +150,7 @@ extern "C" fn config_store(
             b"access" => Config::Access,
             _ if line.starts_with(b"devres ") => Config::Devres(n(&line[7..])?),
             _ if line.starts_with(b"set ") => Config::Set(n(&line[4..])?),
+            _ if line.starts_with(b"bound ") => Config::Bound(n(&line[6..])?),
             _ => return Err(EINVAL),
         };
         Ok(())
@@ -158,6 +165,7 @@ extern "C" fn config_show(_drv: *mut bindings::device_driver, buf: *mut c_char) 
     let _ = match *CONFIG.lock() {
         Config::Devres(n) => writeln!(out, "devres {n}"),
         Config::Set(n) => writeln!(out, "set {n}"),
+        Config::Bound(n) => writeln!(out, "bound {n}"),
         Config::Access => writeln!(out, "access"),
     };
     out.done()
@@ -211,7 +219,7 @@ fn hold(dev: &kernel::device::Device<Bound>, config: Config) -> Result<Option<Ar
             }
             Held::Set(v)
         }
-        Config::Access => return Ok(None),
+        Config::Bound(_) | Config::Access => return Ok(None),
     };
     Ok(Some(Arc::new(held, GFP_KERNEL)?))
 }
@@ -233,10 +241,20 @@ struct Wrappers {
     running: AtomicBool,
 }
 
+impl Wrappers {
+    /// The object as the `'bound` model holds it: a reference whose
+    /// lifetime is the proof, checked by the compiler, not at run time.
+    #[inline(always)]
+    fn bound(&self) -> &Payload {
+        &self.raw
+    }
+}
+
 /// The wrappers measured, by row of the table.
 #[derive(Clone, Copy)]
 enum Variant {
     Raw,
+    Bound,
     DevresAccess,
     SetAccess,
     DevresTryAccess,
@@ -246,8 +264,9 @@ enum Variant {
 }
 
 impl Variant {
-    const ALL: [Variant; 7] = [
+    const ALL: [Variant; 8] = [
         Variant::Raw,
+        Variant::Bound,
         Variant::DevresAccess,
         Variant::SetAccess,
         Variant::DevresTryAccess,
@@ -259,6 +278,7 @@ impl Variant {
     fn name(self) -> &'static str {
         match self {
             Variant::Raw => "raw pointer",
+            Variant::Bound => "&'bound borrow (BoundRegion's model)",
             Variant::DevresAccess => "Devres::access(&Device<Bound>)",
             Variant::SetAccess => "SetDevres::access(&Device<Bound>)",
             Variant::DevresTryAccess => "Devres::try_access (RCU)",
@@ -277,6 +297,7 @@ impl Variant {
         let w = black_box(w);
         match self {
             Variant::Raw | Variant::DevresAccess | Variant::SetAccess => w.raw.0,
+            Variant::Bound => w.bound().0,
             Variant::DevresTryAccess => w.devres.try_access().map_or(0, |g| g.0),
             Variant::SetTryAccess => w.set_member.try_access().map_or(0, |g| g.0),
             Variant::Srcu => w.srcu.try_access().map_or(0, |g| g.0),
@@ -422,26 +443,34 @@ struct BenchDriver;
 #[vtable]
 impl drvsim::Driver for BenchDriver {
     type IdInfo = ();
-    type Data<'bound> = Option<Arc<Held>>;
+    type Data<'bound> = (Option<Arc<Held>>, KVec<BoundRegion<'bound>>);
     const ID_TABLE: drvsim::IdTable<()> = &BENCH_IDS;
     const GROUPS: *const *const bindings::attribute_group = GROUPS.get().cast_const().cast();
 
     fn probe<'bound>(
         dev: &'bound drvsim::Device<Core<'_>>,
         _info: Option<&'bound ()>,
-    ) -> impl PinInit<Option<Arc<Held>>, Error> + 'bound {
+    ) -> impl PinInit<(Option<Arc<Held>>, KVec<BoundRegion<'bound>>), Error> + 'bound {
         // What the last binding held goes now, revoked or not.
         *HELD.lock() = None;
         let config = *CONFIG.lock();
-        let dev: &drvsim::Device<Bound> = dev;
-        let dev = dev.as_ref();
         (|| {
+            let n = match config {
+                Config::Bound(n) => n,
+                _ => 0,
+            };
+            let mut bound = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+            for i in 0..n {
+                bound.push(dev.bound_region(i)?, GFP_KERNEL)?;
+            }
+            let dev: &drvsim::Device<Bound> = dev;
+            let dev = dev.as_ref();
             if let Config::Access = config {
                 access_table(dev)?;
             }
             let held = hold(dev, config)?;
             *HELD.lock() = held.clone();
-            Ok(held)
+            Ok((held, bound))
         })()
     }
 }

@@ -94,9 +94,14 @@ for m in devres bound; do
 	insmod $MODULES/drvsim_sample.ko resource_model=$m
 	printf 'rv3 type=sample regions=8' > "$BUS/new_device"
 	wait_until 5 test -c /dev/drvsim-rv3
-	expect_eq "$m 0xd5150007 0x00000000" \
-		"$(cat /sys/module/drvsim_sample/parameters/resource_model) $($R read /dev/drvsim-rv3 7 0) $($R read /dev/drvsim-rv3 7 4)" \
-		"resource_model=$m: the file reads the registers; probe cleared the scratch register"
+	$R write /dev/drvsim-rv3 7 4 0x1234 > /dev/null
+	before=$($R read /dev/drvsim-rv3 7 4)
+	printf rv3 > "$SAMPLE/unbind"
+	printf rv3 > "$SAMPLE/bind"
+	wait_until 5 test -c /dev/drvsim-rv3
+	expect_eq "$m 0xd5150007 0x00001234 0x00000000" \
+		"$(cat /sys/module/drvsim_sample/parameters/resource_model) $($R read /dev/drvsim-rv3 7 0) $before $($R read /dev/drvsim-rv3 7 4)" \
+		"resource_model=$m: the file reaches the registers; the callbacks (unbind, probe) clear the scratch register through the model"
 	hammer_across_unbind rv3 "resource_model=$m"
 	printf rv3 > "$BUS/del_device"
 	rmmod drvsim_sample

@@ -7,7 +7,7 @@
 # no repetition.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 26
+ktap_set_plan 30
 reset_bus
 S=$BUS/drivers/drvsim_sample
 R=$BIN/regfile
@@ -30,6 +30,25 @@ wait $w1 $w2
 expect_eq "0 0" "$(cat /tmp/ra.remove /tmp/ra.unbind | tr '\n' ' ' | sed 's/ $//')" \
 	"remove against unbind: both writers finish"
 expect_eq "" "$(ls "$BUS/devices")" "the PF and its VFs are gone"
+
+# 1b. remove against an sriov_numvfs write, the AB-BA that the broken
+#    design deadlocks on (tests/controls/legacy_rescan_remove_abba.sh):
+#    the write takes the PF's device lock and disables SR-IOV while the
+#    PF's removal is held; both finish.
+printf 'ra1 totalvfs=2' > "$BUS/new_device"
+printf 2 > "$BUS/devices/ra1/sriov_numvfs"
+pause_arm remove
+$W "$BUS/devices/ra1/remove" 1 > /tmp/ra.remove &
+w1=$!
+ktap_test_result "remove of a PF with VFs is held at remove (again)" pause_wait_held remove 10
+$W "$BUS/devices/ra1/sriov_numvfs" 0 > /tmp/ra.numvfs &
+w2=$!
+ktap_test_result "the sriov_numvfs write finishes while remove is held" wait_until 10 finished $w2
+pause_release remove
+wait $w1 $w2
+expect_eq "0 0" "$(cat /tmp/ra.remove /tmp/ra.numvfs | tr '\n' ' ' | sed 's/ $//')" \
+	"remove against sriov_numvfs: both writers finish"
+expect_eq "" "$(ls "$BUS/devices")" "the PF and its VFs are gone (again)"
 
 # 2. bind and new_id against driver unregistration: rmmod drvsim_sample
 #    held after the driver is marked dead, before driver_unregister().

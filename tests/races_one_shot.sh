@@ -13,42 +13,32 @@ S=$BUS/drivers/drvsim_sample
 R=$BIN/regfile
 W=$BIN/sysfs-write
 
-# 1. remove against unbind, the SR-IOV AB-BA: the PF's removal held after
-#    it is marked dead and before its driver is released; then unbind of
-#    the PF, whose driver disables SR-IOV under the PF's device lock.
-printf 'ra0 totalvfs=2' > "$BUS/new_device"
-printf 2 > "$BUS/devices/ra0/sriov_numvfs"
-pause_arm remove
-$W "$BUS/devices/ra0/remove" 1 > /tmp/ra.remove &
-w1=$!
-ktap_test_result "remove of a PF with VFs is held at remove" pause_wait_held remove 10
-$W "$S/unbind" ra0 > /tmp/ra.unbind &
-w2=$!
-ktap_test_result "unbind of the PF finishes while remove is held" wait_until 10 finished $w2
-pause_release remove
-wait $w1 $w2
-expect_eq "0 0" "$(cat /tmp/ra.remove /tmp/ra.unbind | tr '\n' ' ' | sed 's/ $//')" \
-	"remove against unbind: both writers finish"
-expect_eq "" "$(ls "$BUS/devices")" "the PF and its VFs are gone"
-
-# 1b. remove against an sriov_numvfs write, the AB-BA that the broken
-#    design deadlocks on (tests/controls/legacy_rescan_remove_abba.sh):
-#    the write takes the PF's device lock and disables SR-IOV while the
-#    PF's removal is held; both finish.
-printf 'ra1 totalvfs=2' > "$BUS/new_device"
-printf 2 > "$BUS/devices/ra1/sriov_numvfs"
-pause_arm remove
-$W "$BUS/devices/ra1/remove" 1 > /tmp/ra.remove &
-w1=$!
-ktap_test_result "remove of a PF with VFs is held at remove (again)" pause_wait_held remove 10
-$W "$BUS/devices/ra1/sriov_numvfs" 0 > /tmp/ra.numvfs &
-w2=$!
-ktap_test_result "the sriov_numvfs write finishes while remove is held" wait_until 10 finished $w2
-pause_release remove
-wait $w1 $w2
-expect_eq "0 0" "$(cat /tmp/ra.remove /tmp/ra.numvfs | tr '\n' ' ' | sed 's/ $//')" \
-	"remove against sriov_numvfs: both writers finish"
-expect_eq "" "$(ls "$BUS/devices")" "the PF and its VFs are gone (again)"
+# 1. remove of a PF with two VFs, held after it is marked dead and before
+#    its driver is released, against a writer that takes the PF's device
+#    lock and disables SR-IOV: unbind of the PF (its driver disables
+#    SR-IOV in unbind), and an sriov_numvfs write, the AB-BA that the
+#    broken design deadlocks on (tests/controls/legacy_rescan_remove_abba.sh).
+#    The writer finishes while remove is held, then both have finished.
+# remove_against PF LABEL FILE VALUE: one such race, four cases.
+remove_against() {
+	local w1 w2
+	printf '%s totalvfs=2' "$1" > "$BUS/new_device"
+	printf 2 > "$BUS/devices/$1/sriov_numvfs"
+	pause_arm remove
+	$W "$BUS/devices/$1/remove" 1 > /tmp/ra.remove &
+	w1=$!
+	ktap_test_result "$2: remove of the PF is held at remove" pause_wait_held remove 10
+	$W "$3" "$4" > /tmp/ra.other &
+	w2=$!
+	ktap_test_result "$2: the other writer finishes while remove is held" wait_until 10 finished $w2
+	pause_release remove
+	wait $w1 $w2
+	expect_eq "0 0" "$(cat /tmp/ra.remove /tmp/ra.other | tr '\n' ' ' | sed 's/ $//')" \
+		"$2: both writers finish"
+	expect_eq "" "$(ls "$BUS/devices")" "$2: the PF and its VFs are gone"
+}
+remove_against ra0 "remove against unbind" "$S/unbind" ra0
+remove_against ra1 "remove against sriov_numvfs" "$BUS/devices/ra1/sriov_numvfs" 0
 
 # 2. bind and new_id against driver unregistration: rmmod drvsim_sample
 #    held after the driver is marked dead, before driver_unregister().

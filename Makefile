@@ -12,6 +12,7 @@
 #   make kselftest-install [INSTALL_PATH=dir]   the suite as a kselftest package
 #   make kselftest-tar     the same, packed: .out/kselftest.tar.gz
 #   make config-fragment   what a kernel of your own needs (a config fragment)
+#   make hit-rate   how often hammering hits each race without pause points
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 #   FLAVOUR=debug|kcsan|prod   the kernel (Documentation/testing.rst,
 #                   "Kernel flavours"): make, vm, run use debug unless told,
@@ -21,7 +22,7 @@ S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell FLAVOUR=$(FLAVOUR) KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment clean
+.PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment hit-rate clean
 
 # Where `make kselftest-install` puts the package (as the kernel's
 # `make kselftest-install`, which takes INSTALL_PATH too).
@@ -61,6 +62,9 @@ kselftest-tar: kselftest-install
 
 config-fragment:
 	@cat $(S)/required.config
+
+hit-rate: modules
+	KDIR=$(kdir) $(S)/hit-rate.sh
 
 clean:
 	rm -rf .out

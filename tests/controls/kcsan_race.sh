@@ -8,5 +8,5 @@
 # control-params: selftest_kcsan_race=1
 # control-smp: 2
 # control-samples: drvsim_sample
-# control-expect: kcsan: .*BUG: KCSAN: data-race in drvsim_kcsan_racer
+# control-expect: kcsan: .*BUG: KCSAN: data-race in drvsim_racer
 exit 0

@@ -152,8 +152,8 @@ static int drvsim_racer(void *unused)
 		drvsim_plain_counter++;
 		cpu_relax();
 	}
-	complete(&drvsim_racers_done);
-	return 0;
+	/* Never returns into module text that a failed init may free. */
+	kthread_complete_and_exit(&drvsim_racers_done, 0);
 }
 
 int drvsim_selftest_kcsan_race(void)

@@ -410,8 +410,14 @@ impl drvsim::Driver for SampleDriver {
 
     fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&SampleData<'bound>>) {
         dev_info!(dev.as_ref(), "drvsim_sample: unbind (vf {})\n", this.is_vf);
-        // Quiesce the hardware, from inside unbind: still bound here.
-        if let Err(e) = this.shared.clear_scratch(dev, &this.bound) {
+        // Quiesce the hardware, from inside unbind: still bound here; a
+        // surprise-removed device has no hardware left to quiesce.
+        let quiesced = if dev.is_present() {
+            this.shared.clear_scratch(dev, &this.bound)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = quiesced {
             dev_err!(dev.as_ref(), "drvsim_sample: quiesce failed: {:?}\n", e);
         }
         // Wake sleeping holders, then wait for them to leave.

@@ -127,6 +127,8 @@ export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
 suite_name() { if [ "$1" = "${flavours[0]}" ]; then echo check; else echo "check-$1"; fi; }
 run_suite() {
 	local f=$1 rc=0
+	# No result of an earlier run may stand in for this one's.
+	rm -f "$DRVSIM_OUT/$(suite_name "$f")".{log,results,rc}
 	FLAVOUR=$f KDIR=${kdirs[$f]} QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} \
 		"$S/vm.sh" run "$S/guest-check.sh" "$(suite_name "$f")" || rc=$?
 	echo "$rc" > "$DRVSIM_OUT/$(suite_name "$f").rc"
@@ -155,7 +157,9 @@ eval_suite() {
 	name=$(suite_name "$f")
 	[ "$f" = "${flavours[0]}" ] || tag="[$f] "
 	rc=$(cat "$out/$name.rc" 2>/dev/null || echo 125)
-	if [ "$rc" = 125 ]; then
+	# guest-check.sh always ends with 0: anything else is a guest (or
+	# vm.sh) that did not finish.
+	if [ "$rc" != 0 ]; then
 		case_result FAIL "${tag}guest: finished" "see $out/$name.log"
 		tail -40 "$out/$name.log" | tr -d '\r' >&2
 	else

@@ -18,7 +18,16 @@ echo "DRVSIM-SECTION kselftest-run" > "$R"
 mkdir -p /tmp/portable
 cp -a /run_kselftest.sh /kselftest /kselftest-list.txt /drvsim /tmp/portable/
 rm -f /tmp/portable/drvsim/job /tmp/portable/drvsim/job.env
-for m in $SAMPLES drvsim; do rmmod "$m"; done
+for m in $(cut -d' ' -f1 /proc/modules | grep '^drvsim_') drvsim; do rmmod "$m"; done
+# A precondition, as a case of its own: otherwise a module left loaded
+# would make the portable run pass without loading anything.
+echo "DRVSIM-SECTION kunit:portable-precondition" > "$R"
+printf 'KTAP version 1\n1..1\n' > "$R"
+if grep -q '^drvsim' /proc/modules; then
+	echo "not ok 1 every drvsim module is unloaded before the portable run" > "$R"
+else
+	echo "ok 1 every drvsim module is unloaded before the portable run" > "$R"
+fi
 echo "DRVSIM-SECTION kselftest-run:portable" > "$R"
 env -u DRVSIM_DIR -u SAMPLES -u DRVSIM_PARAMS /tmp/portable/run_kselftest.sh -t drvsim:bus_sysfs.sh | tee "$R"
 echo "DRVSIM-SECTION end" > "$R"

@@ -30,17 +30,24 @@ build_c() {
 }
 
 mkdir -p "$DRVSIM_OUT"
-rm -rf "$dest"
+# Only drvsim's collection is replaced: INSTALL_PATH may already hold the
+# kernel's own kselftests, whose list entries are kept.
+rm -rf "$dest/drvsim"
 mkdir -p "$dest/kselftest" "$dest/drvsim/lib" "$dest/drvsim/bin" "$dest/drvsim/modules"
 install -m 0755 "$selftests/run_kselftest.sh" "$dest/"
 for f in runner.sh ktap_helpers.sh prefix.pl module.sh; do
 	install -m 0644 "$selftests/kselftest/$f" "$dest/kselftest/"
 done
 chmod 0755 "$dest/kselftest/prefix.pl"
-for t in "$DRVSIM_ROOT"/tests/*.sh; do
-	install -m 0755 "$t" "$dest/drvsim/"
-	echo "drvsim:$(basename "$t")"
-done > "$dest/kselftest-list.txt"
+list=$dest/kselftest-list.txt
+{
+	[ ! -f "$list" ] || grep -v '^drvsim:' "$list" || true
+	for t in "$DRVSIM_ROOT"/tests/*.sh; do
+		install -m 0755 "$t" "$dest/drvsim/"
+		echo "drvsim:$(basename "$t")"
+	done
+} > "$list.new"
+mv -f "$list.new" "$list"
 install -m 0644 "$DRVSIM_ROOT"/tests/lib/*.sh "$dest/drvsim/lib/"
 for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
 	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)"
@@ -49,5 +56,7 @@ done
 install -m 0644 "$(modules_dir)"/rust/drvsim.ko "$(modules_dir)"/samples/*.ko "$dest/drvsim/modules/"
 grep '^CONFIG_' "$DRVSIM_ROOT/scripts/required.config" > "$dest/drvsim/config"
 # The longest test (the stress and soak cases) takes about 3 minutes on a
-# 2-vCPU TCG guest; the runner kills a test after this many seconds.
+# 2-vCPU TCG guest. The kernel's runner enforces this through
+# /usr/bin/timeout where a system has it (GNU coreutils); drvsim's busybox
+# guest has none, and its overall guest timeout applies instead.
 echo "timeout=900" > "$dest/drvsim/settings"

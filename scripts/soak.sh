@@ -9,7 +9,7 @@ set -euo pipefail
 : "${KDIR:?}"
 job=$DRVSIM_OUT/soak-job.sh
 mkdir -p "$DRVSIM_OUT"
-printf '#!/bin/sh\nSOAK_CYCLES=%d sh /drvsim/tests/soak.sh > "$DRVSIM_RESULTS"\n' "${SOAK_CYCLES:-10000}" > "$job"
+printf '#!/bin/sh\nSOAK_CYCLES=%d sh /drvsim/soak.sh > "$DRVSIM_RESULTS"\n' "${SOAK_CYCLES:-10000}" > "$job"
 export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
 export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
 QUIET=1 TIMEOUT=${SOAK_TIMEOUT:-5400} "$DRVSIM_ROOT/scripts/vm.sh" run "$job" soak || true

@@ -111,42 +111,43 @@ reset_bus
 #    removal reserved its VFs' names in a set that had never held two
 #    names, so it grew (an allocation), and the failure of that
 #    allocation left a VF bound and listed nowhere.
-# removal_sweep DESC FILE VALUE UNDO_FILE UNDO_VALUE...: one test case.
-#    The only point allowed to fail the write is the first slab
-#    allocation, kernfs's copy of the written bytes, before drvsim runs.
+# removal_sweep DESC FAILING FILE VALUE UNDO_FILE UNDO_VALUE...: one test
+#    case. FAILING lists the points allowed to fail the write: with
+#    failslab "1", the first slab allocation, kernfs's copy of the written
+#    bytes, before drvsim runs; with drvsim's hook, none.
 removal_sweep() {
-	local desc=$1 r want=
-	shift
+	local desc=$1 want=$2 r
+	shift 2
 	r=$(FAIL_EACH_VERBOSE=1 $BIN/fail-each "$@")
 	echo "$r" | grep -E -v '^point [0-9]+: (0|ENOMEM) \(injected [01]\)$' |
 		while read -r l; do ktap_print_msg "$desc: $l"; done
 	# "points P failed F succeeded S bad B"
 	set -- $(echo "$r" | tail -1) \
 		"$(echo "$r" | sed -n 's/^point \([0-9]*\): ENOMEM.*/\1/p' | tr '\n' ' ')"
-	[ "$2" -gt 0 ] && want="1 "
-	expect_eq "bad 0 failing: $want" "$7 $8 failing: $9" \
-		"$desc: no failure point but kernfs's fails it, and the bus is as before"
+	expect_eq "bad 0 failing: ${want:+$want }" "$7 $8 failing: $9" \
+		"$desc: no failure point but the allowed ones ($want) fails it, and the bus is as before"
 }
 reload_drvsim $DRVSIM_PARAMS
 printf 'rp0 totalvfs=2' > "$BUS/new_device"
 PF=$BUS/devices/rp0
 printf 2 > "$PF/sriov_numvfs"
+# removals DESC FAILING: every removal path.
 removals() {
-	removal_sweep "del_device of a PF with VFs, $1" "$BUS/del_device" rp0 \
+	removal_sweep "del_device of a PF with VFs, $1" "$2" "$BUS/del_device" rp0 \
 		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
-	removal_sweep "remove of a PF with VFs, $1" "$PF/remove" 1 \
+	removal_sweep "remove of a PF with VFs, $1" "$2" "$PF/remove" 1 \
 		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
-	removal_sweep "hot_unplug of a PF with VFs, $1" "$BUS/hot_unplug" rp0 \
+	removal_sweep "hot_unplug of a PF with VFs, $1" "$2" "$BUS/hot_unplug" rp0 \
 		"$BUS/new_device" "rp0 totalvfs=2" "$PF/sriov_numvfs" 2
-	removal_sweep "SR-IOV disable, $1" "$PF/sriov_numvfs" 0 "$PF/sriov_numvfs" 2
+	removal_sweep "SR-IOV disable, $1" "$2" "$PF/sriov_numvfs" 0 "$PF/sriov_numvfs" 2
 }
 echo N > $FS/ignore-gfp-wait
-removals "every slab allocation"
+removals "every slab allocation" 1
 echo Y > $FS/ignore-gfp-wait
 echo Y > $FS/cache-filter
 echo drvsim_should_fail_alloc > $FF/inject
 printf '%#lx' -12 > $FF/drvsim_should_fail_alloc/retval
-removals "drvsim's allocations"
+removals "drvsim's allocations" ""
 echo > $FF/inject
 echo N > $FS/cache-filter
 reset_bus

@@ -313,18 +313,18 @@ struct FaultyModule {
     _teardown: Teardown,
 }
 
-/// Unregisters the companion driver and frees the mode table, if `active`;
-/// the `sample_exit` pause point sits between unregistration and teardown.
+/// Unregisters the companion driver and frees the mode table; of the two
+/// fields, the one on the side of the unregistration that
+/// `legacy_exit_order` (read-only, so the same as at init) picks. The
+/// `sample_exit` pause point sits between unregistration and teardown.
 struct Teardown {
-    /// Whether this is the field that tears down.
-    active: bool,
-    /// Whether it comes before the unregistration (`legacy_exit_order`).
+    /// Whether this field comes before the unregistration.
     first: bool,
 }
 
 impl Drop for Teardown {
     fn drop(&mut self) {
-        if !self.active {
+        if self.first != module_parameters::legacy_exit_order.value() {
             return;
         }
         if !self.first {
@@ -349,17 +349,10 @@ impl InPlaceModule for FaultyModule {
             MODES.init();
             CHILD.init();
         }
-        let legacy = module_parameters::legacy_exit_order.value();
         try_pin_init!(Self {
-            _legacy_teardown: Teardown {
-                active: legacy,
-                first: true,
-            },
+            _legacy_teardown: Teardown { first: true },
             driver <- driver::Registration::new(c"drvsim_faulty", module),
-            _teardown: Teardown {
-                active: !legacy,
-                first: false,
-            },
+            _teardown: Teardown { first: false },
         })
     }
 }

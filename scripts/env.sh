@@ -36,6 +36,15 @@ modules_dir() {
 	if [ "$FLAVOUR" = debug ]; then echo "$DRVSIM_ROOT"; else echo "$DRVSIM_OUT/flavour-$FLAVOUR"; fi
 }
 
+# build_c SRC BIN [GCC FLAGS...]: build BIN from SRC unless it is newer;
+# atomically, since guests start concurrently.
+build_c() {
+	local src=$1 bin=$2
+	shift 2
+	[ "$bin" -nt "$src" ] || { gcc -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
+		die "building $src failed"
+}
+
 # Kernel make arguments shared by the kernel and module builds.
 kmake_args() {
 	echo LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN

@@ -22,13 +22,6 @@ src=$KDIR
 [ -f "$KDIR/source/Makefile" ] && src=$(readlink -f "$KDIR/source")
 selftests=$src/tools/testing/selftests
 
-# build_c SRC BIN: a static guest tool, rebuilt only when SRC is newer;
-# atomically, since guests start concurrently.
-build_c() {
-	[ "$2" -nt "$1" ] || { gcc -O2 -Wall -static -o "$2.$$" "$1" && mv -f "$2.$$" "$2"; } ||
-		die "building $1 failed"
-}
-
 mkdir -p "$DRVSIM_OUT"
 # Only drvsim's collection is replaced: INSTALL_PATH may already hold the
 # kernel's own kselftests, whose list entries are kept.
@@ -50,7 +43,7 @@ list=$dest/kselftest-list.txt
 mv -f "$list.new" "$list"
 install -m 0644 "$DRVSIM_ROOT"/tests/lib/*.sh "$dest/drvsim/lib/"
 for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
-	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)"
+	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)" -static
 	install -m 0755 "$DRVSIM_OUT/$(basename "$c" .c)" "$dest/drvsim/bin/"
 done
 install -m 0644 "$(modules_dir)"/rust/drvsim.ko "$(modules_dir)"/samples/*.ko "$dest/drvsim/modules/"

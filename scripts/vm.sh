@@ -24,14 +24,6 @@ results=$DRVSIM_OUT/$name.results
 stage=$(mktemp -d "$DRVSIM_OUT/stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 
-# build_c SRC BIN [GCC FLAGS...]: build BIN from SRC unless it is newer;
-# atomically, since guests start concurrently.
-build_c() {
-	local src=$1 bin=$2
-	shift 2
-	[ "$bin" -nt "$src" ] || { gcc -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
-		die "building $src failed"
-}
 # The suite as a kselftest package (scripts/kselftest-install.sh), rooted
 # at the guest's /: /run_kselftest.sh, /kselftest/, and the collection
 # /drvsim (tests, lib, bin, modules), which the guest's jobs use too.

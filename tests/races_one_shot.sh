@@ -103,13 +103,20 @@ reset_bus
 #    Default design: the override lives in struct device under a spinlock
 #    and match keeps only its decision, so the store returns at once.
 #    (The probe's re-match sees the new override and refuses.)
-printf 'mo0' > "$BUS/new_device"
-printf 'mo0' > "$S/unbind"
-printf drvsim_sample > "$BUS/devices/mo0/driver_override"
-pause_arm match
-$W "$S/bind" mo0 > /tmp/mo.bind &
-w=$!
-ktap_test_result "bind's match is held after reading driver_override" pause_wait_held match 10
+# bind_held_at_match DEV: an unbound device DEV whose driver_override
+# names drvsim_sample, and a bind of it held in match at the match pause
+# point; the bind writer's pid in $w, its result in /tmp/mo.bind.
+bind_held_at_match() {
+	printf '%s' "$1" > "$BUS/new_device"
+	printf '%s' "$1" > "$S/unbind"
+	printf drvsim_sample > "$BUS/devices/$1/driver_override"
+	pause_arm match
+	$W "$S/bind" "$1" > /tmp/mo.bind &
+	w=$!
+	pause_wait_held match 10
+}
+bind_held_at_match mo0
+ktap_test_result "bind's match is held after reading driver_override" test $? = 0
 expect_errno 0 "$BUS/devices/mo0/driver_override" drvsim_faulty \
 	"a store of driver_override while match is held returns at once"
 pause_release match
@@ -122,13 +129,9 @@ reset_bus
 #    device lock, so the store, which frees the old string under it, waits
 #    until match has used it.
 reload_drvsim $DRVSIM_PARAMS legacy_driver_override=1 match_takes_device_lock=1
-printf 'mo1' > "$BUS/new_device"
-printf 'mo1' > "$S/unbind"
-printf drvsim_sample > "$BUS/devices/mo1/driver_override"
-pause_arm match
-$W "$S/bind" mo1 > /tmp/mo.bind &
-w1=$!
-ktap_test_result "7.0-rc1 design: bind's match is held with the device lock" pause_wait_held match 10
+bind_held_at_match mo1
+ktap_test_result "7.0-rc1 design: bind's match is held with the device lock" test $? = 0
+w1=$w
 $W "$BUS/devices/mo1/driver_override" drvsim_faulty > /tmp/mo.store &
 w2=$!
 ktap_test_result "the store waits for the device lock" wait_until 10 blocked $w2

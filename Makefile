@@ -14,7 +14,7 @@
 #   make config-fragment   what a kernel of your own needs (a config fragment)
 #   make hit-rate   how often hammering hits each race without pause points
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
-#   FLAVOUR=debug|kcsan|prod   the kernel (Documentation/testing.rst,
+#   FLAVOUR=debug|kcsan|prod|arm64   the kernel (Documentation/testing.rst,
 #                   "Kernel flavours"): make, vm, run use debug unless told,
 #                   check runs debug and kcsan, bench runs prod
 

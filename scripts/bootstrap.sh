@@ -14,6 +14,9 @@ PKGS=(
 	make gcc flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	python3 perl busybox-static qemu-system-x86 driverctl
 )
+# FLAVOUR=arm64: QEMU's arm64 system emulator and a cross gcc with a
+# static C library for the guest tools (the kernel needs only LLVM).
+[ "$FLAVOUR" != arm64 ] || PKGS+=(qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -48,7 +51,7 @@ if ! { [ -x "$BINDGEN" ] && "$BINDGEN" --version | grep -qF "$BINDGEN_VERSION"; 
 		--root "$DRVSIM_CACHE/toolchain"
 fi
 
-for t in "$RUSTC" "$RUSTDOC" "$RUSTFMT" "$CLIPPY_DRIVER" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox qemu-system-x86_64; do
+for t in "$RUSTC" "$RUSTDOC" "$RUSTFMT" "$CLIPPY_DRIVER" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox "qemu-system-$(qemu_arch)" "$(guest_cc)"; do
 	command -v "$t" >/dev/null || die "toolchain check failed: $t missing after install"
 done
 [ -d /usr/lib/rustlib/src/rust/library ] || die "rust-web-src did not install the Rust library sources"

@@ -102,7 +102,14 @@ fi
 # time, together with the suites of the other flavours.
 # control_header FILE KEY: the value of a "# control-KEY: value" line.
 control_header() { sed -n "s/^# control-$2: //p" "$1"; }
-control_flavour() { control_header "$1" flavour | grep . || echo debug; }
+# A control without a control-flavour header needs the debug configuration:
+# debug's kernel, or arm64's (the same configuration) when only arm64 runs.
+control_flavour() {
+	local f
+	f=$(control_header "$1" flavour | grep . || echo debug)
+	[ "$f" != debug ] || [ -n "${kdirs[debug]:-}" ] || [ -z "${kdirs[arm64]:-}" ] || f=arm64
+	echo "$f"
+}
 run_control() {
 	local c=$1 n f
 	n=$(basename "$c" .sh)

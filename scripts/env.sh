@@ -37,15 +37,59 @@ modules_dir() {
 }
 
 # build_c SRC BIN [GCC FLAGS...]: build BIN from SRC unless it is newer;
-# atomically, since guests start concurrently.
+# atomically, since guests start concurrently. BUILD_CC: the compiler
+# (default gcc; guest_cc for programs that run in the guest).
 build_c() {
 	local src=$1 bin=$2
 	shift 2
-	[ "$bin" -nt "$src" ] || { gcc -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
+	[ "$bin" -nt "$src" ] || { ${BUILD_CC:-gcc} -O2 -Wall "$@" -o "$bin.$$" "$src" && mv -f "$bin.$$" "$bin"; } ||
 		die "building $src failed"
 }
 
+# Debian's archive, for the pieces a bookworm machine's own apt sources
+# cannot give (linux-source from trixie-backports, arm64 binaries). We
+# never edit the system's apt configuration: private_apt DIR LINE sets
+# apt_opts to a private sources file holding LINE ("deb ... SUITE main",
+# with MIRROR standing for the system's mirror URI) and private list and
+# cache directories under DIR, then updates them. Returns non-zero when
+# the update fails (offline).
+mirror_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -e "$f" ] || continue
+		# deb822: the first stanza of type deb that serves a plain Debian suite
+		uri=$(awk '/^URIs:/{u=$2} /^Suites:/{if ($0 ~ / (bookworm|trixie|sid|stable)( |$)/) {print u; exit}}' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -e "$f" ] || continue
+		uri=$(awk '$1=="deb" && $3 ~ /^(bookworm|trixie|sid|stable)$/ {print $2; exit}' "$f")
+		[ -n "$uri" ] && { echo "$uri"; return; }
+	done
+}
+private_apt() {
+	local dir=$1 line=$2 uri
+	uri=$(mirror_uri)
+	[ -n "$uri" ] || die "could not find a Debian mirror URI in /etc/apt sources"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
+	echo "${line/MIRROR/$uri}" > "$dir/sources.list"
+	apt_opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=/nonexistent
+		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
+		-o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
+	apt-get "${apt_opts[@]}" -qq update >&2
+}
+
+# The guest's architecture, as the kernel's ARCH= and as QEMU names it:
+# FLAVOUR=arm64 cross-builds (LLVM needs no CROSS_COMPILE), every other
+# flavour is x86-64.
+karch() { if [ "$FLAVOUR" = arm64 ]; then echo arm64; else echo x86; fi; }
+qemu_arch() { if [ "$FLAVOUR" = arm64 ]; then echo aarch64; else echo x86_64; fi; }
+# The C compiler for programs that run in the guest (static binaries).
+guest_cc() { if [ "$FLAVOUR" = arm64 ]; then echo aarch64-linux-gnu-gcc; else echo gcc; fi; }
+# The bootable image in a kernel build directory.
+kernel_image() { if [ "$FLAVOUR" = arm64 ]; then echo arch/arm64/boot/Image; else echo arch/x86/boot/bzImage; fi; }
+
 # Kernel make arguments shared by the kernel and module builds.
 kmake_args() {
-	echo LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN
+	echo ARCH=$(karch) LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN
 }

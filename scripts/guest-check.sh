@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest side of `make check`: hand every KUnit result of the drvsim
 # modules and every kselftest script's TAP to the host, one section each.
-R=${DRVSIM_RESULTS:-/dev/ttyS1}
+R=$DRVSIM_RESULTS
 for f in /sys/kernel/debug/kunit/drvsim*/results; do
 	[ -e "$f" ] || continue
 	suite=${f%/results}

@@ -1,11 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # PID 1 of the drvsim guest (busybox). Loads the modules, runs the job the
-# host packed into /drvsim, reports on the second serial port, and reboots
+# host packed into /drvsim, reports on the host's channel, and reboots
 # (QEMU runs with -no-reboot, so rebooting ends it).
 #
-# ttyS0: kernel console and the job's output (the log the host scans).
-# ttyS1: the host's channel: job results and the exit/end markers.
+# The console (ttyS0; ttyAMA0 on arm64): the kernel's messages and the
+# job's output (the log the host scans). The two host channels named by
+# CHANNELS in job.env (scripts/vm.sh): job results and the exit/end
+# markers; in vm mode, the kernel log.
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
@@ -18,10 +20,24 @@ ln -s /proc/self/fd/1 /dev/stdout
 ln -s /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
-export PATH=/bin:/usr/sbin HOME=/root DRVSIM_RESULTS=/dev/ttyS1 DRVSIM_DIR=/drvsim
+export PATH=/bin:/usr/sbin HOME=/root DRVSIM_DIR=/drvsim
 cd /root
 
 . /drvsim/job.env
+set -- $CHANNELS
+export DRVSIM_RESULTS=$1
+KMSG_CHANNEL=$2
+# A virtio console's ports appear after its device has probed, from a
+# message of the host's: wait for them (a few seconds at most). The
+# kernel-log channel exists in vm mode only.
+wanted=$DRVSIM_RESULTS
+[ "$MODE" != vm ] || wanted="$wanted $KMSG_CHANNEL"
+for _ in $(seq 100); do
+	missing=
+	for c in $wanted; do [ -e "$c" ] || missing=$c; done
+	[ -z "$missing" ] && break
+	sleep 0.1
+done
 # Scripts that reload drvsim need to know how it was loaded.
 export DRVSIM_PARAMS SAMPLES
 report() { echo "$*" > "$DRVSIM_RESULTS"; }
@@ -54,10 +70,10 @@ if ! load_modules; then
 	rc=125
 elif [ "$MODE" = vm ]; then
 	# A quiet console: only the shell and what the user types. Kernel
-	# messages stay in dmesg and go to the third serial port, which the
-	# host writes to the log file.
+	# messages stay in dmesg and go to the third channel, which the host
+	# writes to the log file.
 	dmesg -n 1
-	cat /proc/kmsg > /dev/ttyS2 &
+	cat /proc/kmsg > "$KMSG_CHANNEL" &
 	uevent mdev &
 	[ -x /drvsim/topology.sh ] && /drvsim/topology.sh
 	echo "drvsim VM: bus at /sys/bus/drvsim; Ctrl-A X quits QEMU, 'exit' reboots."

@@ -12,7 +12,7 @@ set -euo pipefail
 src=$("$DRVSIM_ROOT/scripts/kernel-source.sh")
 frag=$DRVSIM_ROOT/scripts/drvsim.config
 # FLAVOUR (Documentation/testing.rst, "Kernel flavours"): debug, today's
-# kernel and the default; kcsan and prod merge scripts/flavours/<name>.config
+# kernel and the default; kcsan, prod and arm64 merge scripts/flavours/<name>.config
 # last. debug's fragment list is what it has always been, so its cache
 # key did not change when the flavours came.
 flavour=${FLAVOUR:-debug}
@@ -25,11 +25,15 @@ kcsan)
 	ours+=("$DRVSIM_ROOT/scripts/flavours/kcsan.config")
 	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
 		"$src/kernel/configs/debug.config" "${ours[@]}") ;;
+arm64)
+	ours+=("$DRVSIM_ROOT/scripts/flavours/arm64.config")
+	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
+		"$src/kernel/configs/debug.config" "${ours[@]}") ;;
 prod)
 	ours+=("$DRVSIM_ROOT/scripts/flavours/prod.config")
 	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
 		"${ours[@]}") ;;
-*) die "FLAVOUR=$flavour: not one of debug, kcsan, prod" ;;
+*) die "FLAVOUR=$flavour: not one of debug, kcsan, prod, arm64" ;;
 esac
 
 key=$({
@@ -43,7 +47,7 @@ suffix=; [ "$flavour" = debug ] || suffix=$flavour-
 out=$DRVSIM_CACHE/build/$KERNEL_SERIES-$suffix$key
 stamp=$out/.drvsim-built
 
-if [ -f "$stamp" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
+if [ -f "$stamp" ] && [ -f "$out/$(kernel_image)" ]; then
 	echo "$out"; exit 0
 fi
 

@@ -11,23 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 pkg=linux-source-$KERNEL_SERIES
-apt_dir=$DRVSIM_CACHE/apt
-mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$DRVSIM_CACHE/src"
-
-mirror_uri() {
-	local f uri
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		# deb822: the first stanza of type deb that serves a plain Debian suite
-		uri=$(awk '/^URIs:/{u=$2} /^Suites:/{if ($0 ~ / (bookworm|trixie|sid|stable)( |$)/) {print u; exit}}' "$f")
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -e "$f" ] || continue
-		uri=$(awk '$1=="deb" && $3 ~ /^(bookworm|trixie|sid|stable)$/ {print $2; exit}' "$f")
-		[ -n "$uri" ] && { echo "$uri"; return; }
-	done
-}
+mkdir -p "$DRVSIM_CACHE/src"
 
 # The stamp names the exact Debian version last unpacked; re-resolve it
 # at most once a day so a warm run does not touch the network.
@@ -37,16 +21,8 @@ if [ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440)" ]; then
 	[ -f "$DRVSIM_CACHE/src/$pkg-$ver/Makefile" ] && { echo "$DRVSIM_CACHE/src/$pkg-$ver"; exit 0; }
 fi
 
-uri=$(mirror_uri)
-[ -n "$uri" ] || die "could not find a Debian mirror URI in /etc/apt sources"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $uri trixie-backports main" > "$apt_dir/sources.list"
-apt_opts=(-o Dir::Etc::sourcelist="$apt_dir/sources.list" -o Dir::Etc::sourceparts=/nonexistent
-	-o Dir::State::Lists="$apt_dir/lists" -o Dir::Cache="$apt_dir/cache"
-	-o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
-
-if ! apt-get "${apt_opts[@]}" -qq update >&2; then
-	# Offline, but a tree is already unpacked: keep using it.
+if ! private_apt "$DRVSIM_CACHE/apt" "deb [signed-by=$keyring] MIRROR trixie-backports main"; then
 	if [ -f "$stamp" ]; then
 		ver=$(cat "$stamp"); note "apt update failed; using cached $pkg $ver"
 		echo "$DRVSIM_CACHE/src/$pkg-$ver"; exit 0

@@ -42,9 +42,12 @@ list=$dest/kselftest-list.txt
 } > "$list.new"
 mv -f "$list.new" "$list"
 install -m 0644 "$DRVSIM_ROOT"/tests/lib/*.sh "$dest/drvsim/lib/"
+# The guest tools, static, for the guest's architecture (guest_cc).
+tools=$DRVSIM_OUT/tools-$(karch)
+mkdir -p "$tools"
 for c in "$DRVSIM_ROOT"/tests/tools/*.c; do
-	build_c "$c" "$DRVSIM_OUT/$(basename "$c" .c)" -static
-	install -m 0755 "$DRVSIM_OUT/$(basename "$c" .c)" "$dest/drvsim/bin/"
+	BUILD_CC=$(guest_cc) build_c "$c" "$tools/$(basename "$c" .c)" -static
+	install -m 0755 "$tools/$(basename "$c" .c)" "$dest/drvsim/bin/"
 done
 install -m 0644 "$(modules_dir)"/rust/drvsim.ko "$(modules_dir)"/samples/*.ko "$dest/drvsim/modules/"
 grep '^CONFIG_' "$DRVSIM_ROOT/scripts/required.config" > "$dest/drvsim/config"

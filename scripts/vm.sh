@@ -29,13 +29,32 @@ trap 'rm -rf "$stage"' EXIT
 # /drvsim (tests, lib, bin, modules), which the guest's jobs use too.
 "$DRVSIM_ROOT/scripts/kselftest-install.sh" "$stage/pkg"
 
+# The machine. x86-64: three 8250 UARTs, the console (ttyS0), the job's
+# results (ttyS1) and, in vm mode, the kernel log (ttyS2). arm64: QEMU's
+# `virt` board has one UART (ttyAMA0, the console); the other two channels
+# are virtio consoles (hvc0, hvc1). CHANNELS tells guest-init.sh which.
+if [ "$FLAVOUR" = arm64 ]; then
+	channels="/dev/hvc0 /dev/hvc1"
+else
+	channels="/dev/ttyS1 /dev/ttyS2"
+fi
+
+# The guest's busybox: the host's for x86, Debian's arm64 build for arm64
+# (scripts/arm64-userspace.sh, which also gives a static bash).
+if [ "$FLAVOUR" = arm64 ]; then
+	userspace=$("$DRVSIM_ROOT/scripts/arm64-userspace.sh")
+	busybox=$userspace/busybox
+else
+	busybox=$(command -v busybox)
+fi
+
 # The initramfs: busybox, the kselftest package, the benchmarks, the job.
 {
 	cat <<-EOL
 	dir /dev 0755 0 0
 	nod /dev/console 0600 0 0 c 5 1
 	dir /bin 0755 0 0
-	file /bin/busybox $(command -v busybox) 0755 0 0
+	file /bin/busybox $busybox 0755 0 0
 	slink /bin/sh busybox 0777 0 0
 	dir /proc 0755 0 0
 	dir /sys 0755 0 0
@@ -56,45 +75,70 @@ trap 'rm -rf "$stage"' EXIT
 	done
 	# Real userspace clients from the host: driverctl (a bash script) and
 	# what it runs on, with the shared libraries they need.
-	echo "dir /usr 0755 0 0"; echo "dir /usr/sbin 0755 0 0"; echo "dir /lib64 0755 0 0"
-	echo "dir /lib 0755 0 0"; echo "dir /lib/x86_64-linux-gnu 0755 0 0"
-	echo "file /bin/bash /bin/bash 0755 0 0"
+	echo "dir /usr 0755 0 0"; echo "dir /usr/sbin 0755 0 0"; echo "dir /lib 0755 0 0"
 	echo "file /usr/sbin/driverctl /usr/sbin/driverctl 0755 0 0"
-	ldd /bin/bash | awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u | while read -r lib; do
-		echo "file $lib $(readlink -f "$lib") 0755 0 0"
-	done
+	if [ "$FLAVOUR" = arm64 ]; then
+		echo "file /bin/bash $userspace/bash 0755 0 0"
+	else
+		echo "dir /lib64 0755 0 0"; echo "dir /lib/x86_64-linux-gnu 0755 0 0"
+		echo "file /bin/bash /bin/bash 0755 0 0"
+		ldd /bin/bash | awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u | while read -r lib; do
+			echo "file $lib $(readlink -f "$lib") 0755 0 0"
+		done
+	fi
 	if [ "$mode" = run ]; then
 		echo "file /drvsim/job $(readlink -f "$script") 0755 0 0"
 	fi
-	printf 'MODE=%q\nDRVSIM_PARAMS=%q\nSAMPLES=%q\nHUNG_TASK_SECS=%q\nKMEMLEAK_SCAN=%q\n' \
-		"$mode" "${DRVSIM_PARAMS:-}" "$SAMPLES" "${HUNG_TASK_SECS:-20}" "${KMEMLEAK_SCAN:-1}" > "$stage/job.env"
+	printf 'MODE=%q\nDRVSIM_PARAMS=%q\nSAMPLES=%q\nHUNG_TASK_SECS=%q\nKMEMLEAK_SCAN=%q\nCHANNELS=%q\n' \
+		"$mode" "${DRVSIM_PARAMS:-}" "$SAMPLES" "${HUNG_TASK_SECS:-20}" "${KMEMLEAK_SCAN:-1}" \
+		"$channels" > "$stage/job.env"
 	echo "file /drvsim/job.env $stage/job.env 0644 0 0"
 } > "$stage/cpio.list"
 "$KDIR/usr/gen_init_cpio" "$stage/cpio.list" > "$stage/initramfs.cpio"
 
-accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
-cmdline="console=ttyS0 panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
+cmdline="panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
 # Under TCG the guest's TSC is the host's, but the guest cannot calibrate
 # it without ACPI timers and falls back to a 4 ms jiffies clock: tell it
 # the frequency (scripts/tsc-khz.c) for a nanosecond clock.
-if [[ $accel == *tcg* ]]; then
-	build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"
-	cmdline+=" tsc_early_khz=$("$DRVSIM_OUT/tsc-khz") tsc=reliable"
+if [ "$FLAVOUR" = arm64 ]; then
+	# TCG only (this host is x86-64). QEMU's default pointer-authentication
+	# algorithm costs much per call; the kernel has PTR_AUTH off anyway.
+	accel="-accel tcg -cpu max,pauth-impdef=on"
+	cmdline="console=ttyAMA0 $cmdline"
+	# shellcheck disable=SC2206
+	qemu=(qemu-system-aarch64 -M virt -m 2G -smp "${QEMU_SMP:-2}" $accel
+		-kernel "$KDIR/$(kernel_image)" -initrd "$stage/initramfs.cpio"
+		-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
+		-serial mon:stdio -device virtio-serial-device
+		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results)
+	kmsg_log=(-chardev "file,id=kmsg,path=$DRVSIM_OUT/vm.log" -device virtconsole,chardev=kmsg)
+else
+	accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
+	cmdline="console=ttyS0 $cmdline"
+	# Under TCG the guest's TSC is the host's, but the guest cannot
+	# calibrate it without ACPI timers and falls back to a 4 ms jiffies
+	# clock: tell it the frequency (scripts/tsc-khz.c) for a nanosecond
+	# clock.
+	if [[ $accel == *tcg* ]]; then
+		build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"
+		cmdline+=" tsc_early_khz=$("$DRVSIM_OUT/tsc-khz") tsc=reliable"
+	fi
+	# qboot, not SeaBIOS: it lists every vCPU in its MP table, where
+	# SeaBIOS under TCG lists only the boot CPU (and the guest has no ACPI
+	# to find the others), and it boots faster.
+	# shellcheck disable=SC2206
+	qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -bios /usr/share/qemu/qboot.rom $accel
+		-kernel "$KDIR/$(kernel_image)" -initrd "$stage/initramfs.cpio"
+		-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
+		-serial mon:stdio -serial "file:$results")
+	kmsg_log=(-serial "file:$DRVSIM_OUT/vm.log")
 fi
-# qboot, not SeaBIOS: it lists every vCPU in its MP table, where SeaBIOS
-# under TCG lists only the boot CPU (and the guest has no ACPI to find the
-# others), and it boots faster.
-# shellcheck disable=SC2206
-qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -bios /usr/share/qemu/qboot.rom $accel
-	-kernel "$KDIR/arch/x86/boot/bzImage" -initrd "$stage/initramfs.cpio"
-	-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
-	-serial mon:stdio -serial "file:$results")
 
 if [ "$mode" = vm ]; then
 	# A quiet console (loglevel=1, guest-init.sh's dmesg -n 1): kernel
-	# messages go to the third serial port, a log file.
+	# messages go to the third channel, a log file.
 	note "booting ($accel); Ctrl-A X quits QEMU; kernel log: $DRVSIM_OUT/vm.log"
-	exec "${qemu[@]}" -append "$cmdline loglevel=1 ${KERNEL_CMDLINE:-}" -serial "file:$DRVSIM_OUT/vm.log"
+	exec "${qemu[@]}" -append "$cmdline loglevel=1 ${KERNEL_CMDLINE:-}" "${kmsg_log[@]}"
 fi
 
 # Under TCG on a loaded host, now and then (a few boots in a hundred, with

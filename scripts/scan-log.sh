@@ -30,9 +30,11 @@ tr -d '\r' < "$log" | awk '
 	/detected stalls? on CPU|rcu_.* self-detected stall|soft lockup/ { kind = "stall" }
 	/Kernel panic/ { kind = "panic" }
 	/Oops|general protection fault|kernel BUG at/ { kind = "oops" }
+	# arm64 words a bad kernel access so (x86: "BUG: unable to handle page fault").
+	/Unable to handle kernel (paging request|NULL pointer dereference|execute)/ { kind = "fault" }
 	/BUG:/ && kind == "" { kind = "BUG" }
 	/WARNING:/ && kind == "" { kind = "WARNING" }
-	/Call Trace:/ && kind == "" { kind = "stack dump" }
+	/Call [Tt]race:/ && kind == "" { kind = "stack dump" }
 	kind != "" { print "splat: " kind ": " $0; found = 1; kind = "" }
 	END { exit found }
 '

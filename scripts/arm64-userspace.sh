@@ -8,7 +8,13 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 dir=$DRVSIM_CACHE/arm64-userspace
-[ -x "$dir/bin/busybox" ] && [ -x "$dir/bin/bash" ] && { echo "$dir/bin"; exit 0; }
+ready() { [ -x "$dir/bin/busybox" ] && [ -x "$dir/bin/bash" ]; }
+ready && { echo "$dir/bin"; exit 0; }
+# Guests start concurrently (make check): one fetches, the others wait.
+mkdir -p "$dir"
+exec 9> "$dir/.lock"
+flock 9
+ready && { echo "$dir/bin"; exit 0; }
 
 . /etc/os-release
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
@@ -21,10 +27,15 @@ note "fetching busybox-static and bash-static for arm64 ($VERSION_CODENAME)"
 (cd "$tmp" && apt-get "${apt_opts[@]}" -qq download busybox-static:arm64 bash-static:arm64 >&2)
 for deb in "$tmp"/*.deb; do dpkg-deb -x "$deb" "$tmp/root"; done
 mkdir -p "$tmp/bin"
-install -m 0755 "$tmp/root/bin/busybox" "$tmp/bin/busybox"
-install -m 0755 "$tmp/root/bin/bash-static" "$tmp/bin/bash"
+# /bin in bookworm's packages, /usr/bin in later releases'.
+for b in busybox:busybox bash-static:bash; do
+	src=$tmp/root/usr/bin/${b%:*}
+	[ -e "$src" ] || src=$tmp/root/bin/${b%:*}
+	[ -e "$src" ] || die "no ${b%:*} in the fetched packages"
+	install -m 0755 "$src" "$tmp/bin/${b#*:}"
+done
 for b in "$tmp"/bin/*; do # ELF e_machine 0xb7: AArch64
 	[ "$(od -An -tx1 -j18 -N2 "$b" | tr -d ' ')" = b700 ] || die "$b is not an aarch64 binary"
 done
-rm -rf "$dir/bin"; mkdir -p "$dir"; mv "$tmp/bin" "$dir/bin"
+rm -rf "$dir/bin"; mv -T "$tmp/bin" "$dir/bin"
 echo "$dir/bin"

@@ -8,7 +8,7 @@
 # any failure. CHECK_GUEST=0: the build and the style cases only.
 # CHECK_FLAVOURS: the kernel flavours whose suites run (default "debug
 # kcsan", the gate; `make check FLAVOUR=x` runs x alone). The style cases
-# and the controls without a control-flavour header use the first.
+# use the first; the controls, the flavour their header names.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 S=$DRVSIM_ROOT/scripts
@@ -95,15 +95,16 @@ fi
 # Positive controls (evaluated in step 2): each must make the scanner
 # report what it expects. They need one vCPU (unless control-smp says
 # otherwise) and no kmemleak pass (unless control-kmemleak-scan: 1), run on
-# debug (unless control-flavour names another flavour; a control runs
-# only when its flavour is in CHECK_FLAVOURS), and spend much of their time waiting (for
+# debug (unless control-flavour names another flavour; arm64 stands in for
+# debug when it runs alone; a control runs only when its flavour is in
+# CHECK_FLAVOURS, and is listed as SKIP otherwise), and spend much of their time waiting (for
 # the hung-task detector, for a blocked probe), so they run in the
 # background while the suite's guest runs, CONTROL_JOBS (default 2) at a
 # time, together with the suites of the other flavours.
 # control_header FILE KEY: the value of a "# control-KEY: value" line.
 control_header() { sed -n "s/^# control-$2: //p" "$1"; }
-# A control without a control-flavour header needs the debug configuration:
-# debug's kernel, or arm64's (the same configuration) when only arm64 runs.
+# A control of flavour debug (the default) needs the debug configuration:
+# debug's kernel, or arm64's (the same configuration) without debug's.
 control_flavour() {
 	local f
 	f=$(control_header "$1" flavour | grep . || echo debug)
@@ -123,7 +124,12 @@ run_control() {
 }
 controls=()
 for c in "$DRVSIM_ROOT"/tests/controls/*.sh; do
-	[ -n "${kdirs[$(control_flavour "$c")]:-}" ] && controls+=("$c")
+	f=$(control_flavour "$c")
+	if [ -n "${kdirs[$f]:-}" ]; then
+		controls+=("$c")
+	else
+		echo "SKIP controls/$(basename "$c" .sh) (needs the $f kernel, not in this run's flavours: ${flavours[*]})"
+	fi
 done
 # The suite, in one guest with every module loaded, on flavour F; its log
 # is check.log for the first flavour, check-F.log for the others.

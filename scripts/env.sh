@@ -71,17 +71,17 @@ private_apt() {
 	local dir=$1 line=$2 uri
 	uri=$(mirror_uri)
 	[ -n "$uri" ] || die "could not find a Debian mirror URI in /etc/apt sources"
-	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial"
-	echo "${line/MIRROR/$uri}" > "$dir/sources.list"
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" || die "cannot create $dir"
+	echo "${line/MIRROR/"$uri"}" > "$dir/sources.list" || die "cannot write $dir/sources.list"
 	apt_opts=(-o Dir::Etc::sourcelist="$dir/sources.list" -o Dir::Etc::sourceparts=/nonexistent
 		-o Dir::State::Lists="$dir/lists" -o Dir::Cache="$dir/cache"
 		-o APT::Get::List-Cleanup=0 -o Debug::NoLocking=1 -o APT::Sandbox::User=root)
 	apt-get "${apt_opts[@]}" -qq update >&2
 }
 
-# The guest's architecture, as the kernel's ARCH= and as QEMU names it:
-# FLAVOUR=arm64 cross-builds (LLVM needs no CROSS_COMPILE), every other
-# flavour is x86-64.
+# The guest's architecture, as the kernel names it and as QEMU does:
+# FLAVOUR=arm64 cross-builds (ARCH=arm64; LLVM needs no CROSS_COMPILE),
+# every other flavour builds for the host, x86-64.
 karch() { if [ "$FLAVOUR" = arm64 ]; then echo arm64; else echo x86; fi; }
 qemu_arch() { if [ "$FLAVOUR" = arm64 ]; then echo aarch64; else echo x86_64; fi; }
 # The C compiler for programs that run in the guest (static binaries).
@@ -91,5 +91,6 @@ kernel_image() { if [ "$FLAVOUR" = arm64 ]; then echo arch/arm64/boot/Image; els
 
 # Kernel make arguments shared by the kernel and module builds.
 kmake_args() {
-	echo ARCH=$(karch) LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN
+	[ "$FLAVOUR" != arm64 ] || echo -n "ARCH=arm64 "
+	echo LLVM=$LLVM_SUFFIX RUSTC=$RUSTC RUSTDOC=$RUSTDOC BINDGEN=$BINDGEN
 }

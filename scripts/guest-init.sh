@@ -38,6 +38,7 @@ for _ in $(seq 100); do
 	[ -z "$missing" ] && break
 	sleep 0.1
 done
+[ -z "$missing" ] || echo "drvsim-init: $missing did not appear; the host will see no results"
 # Scripts that reload drvsim need to know how it was loaded.
 export DRVSIM_PARAMS SAMPLES
 report() { echo "$*" > "$DRVSIM_RESULTS"; }

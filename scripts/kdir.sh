@@ -7,6 +7,8 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 "$DRVSIM_ROOT/scripts/bootstrap.sh" >&2
+# The arm64 guest's userspace, fetched once before any guest starts.
+[ "$FLAVOUR" != arm64 ] || "$DRVSIM_ROOT/scripts/arm64-userspace.sh" > /dev/null
 if [ -n "${KDIR:-}" ]; then
 	[ -f "$KDIR/Module.symvers" ] || die "KDIR=$KDIR is not a built kernel tree (no Module.symvers)"
 	missing=$(grep '^CONFIG_' "$DRVSIM_ROOT/scripts/required.config" | grep -vxFf "$KDIR/.config" || true)

@@ -21,12 +21,8 @@ case $flavour in
 debug)
 	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
 		"$src/kernel/configs/debug.config" "$frag") ;;
-kcsan)
-	ours+=("$DRVSIM_ROOT/scripts/flavours/kcsan.config")
-	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
-		"$src/kernel/configs/debug.config" "${ours[@]}") ;;
-arm64)
-	ours+=("$DRVSIM_ROOT/scripts/flavours/arm64.config")
+kcsan | arm64)
+	ours+=("$DRVSIM_ROOT/scripts/flavours/$flavour.config")
 	fragments=("$src/kernel/configs/kvm_guest.config" "$src/kernel/configs/rust.config"
 		"$src/kernel/configs/debug.config" "${ours[@]}") ;;
 prod)

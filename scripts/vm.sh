@@ -6,7 +6,8 @@
 #                             exit with its status (125: guest failed)
 #   vm.sh vm                  interactive shell, sample topology created
 #
-# Environment: KDIR (kernel build), DRVSIM_PARAMS (drvsim.ko parameters),
+# Environment: FLAVOUR (the kernel's flavour, which also picks the machine:
+# arm64 or x86-64), KDIR (kernel build), DRVSIM_PARAMS (drvsim.ko parameters),
 # SAMPLES (sample modules to load), TIMEOUT (seconds, run mode), QUIET=1
 # (do not stream the console), QEMU_SMP (vCPUs, default 2), KMEMLEAK_SCAN=0
 # (skip the final kmemleak scan). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
@@ -29,23 +30,55 @@ trap 'rm -rf "$stage"' EXIT
 # /drvsim (tests, lib, bin, modules), which the guest's jobs use too.
 "$DRVSIM_ROOT/scripts/kselftest-install.sh" "$stage/pkg"
 
-# The machine. x86-64: three 8250 UARTs, the console (ttyS0), the job's
-# results (ttyS1) and, in vm mode, the kernel log (ttyS2). arm64: QEMU's
-# `virt` board has one UART (ttyAMA0, the console); the other two channels
-# are virtio consoles (hvc0, hvc1). CHANNELS tells guest-init.sh which.
-if [ "$FLAVOUR" = arm64 ]; then
-	channels="/dev/hvc0 /dev/hvc1"
-else
-	channels="/dev/ttyS1 /dev/ttyS2"
-fi
-
-# The guest's busybox: the host's for x86, Debian's arm64 build for arm64
-# (scripts/arm64-userspace.sh, which also gives a static bash).
+# The machine, by FLAVOUR. Its console is the log the host scans; two
+# more channels carry the job's results and, in vm mode, the kernel log,
+# named to guest-init.sh by CHANNELS. x86-64: three 8250 UARTs (ttyS0-2).
+# arm64: QEMU's `virt` board has one UART (ttyAMA0), so the other two are
+# virtio consoles (hvc0, hvc1). The guest's busybox and bash: the host's
+# for x86-64 (bash with its shared libraries), Debian's static arm64
+# builds for arm64 (scripts/arm64-userspace.sh).
+cmdline="panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
 if [ "$FLAVOUR" = arm64 ]; then
 	userspace=$("$DRVSIM_ROOT/scripts/arm64-userspace.sh")
 	busybox=$userspace/busybox
+	guest_bash() { echo "file /bin/bash $userspace/bash 0755 0 0"; }
+	channels="/dev/hvc0 /dev/hvc1"
+	# TCG only (this host is x86-64). QEMU's default pointer-authentication
+	# algorithm costs much per call; the kernel has PTR_AUTH off anyway.
+	accel="-accel tcg -cpu max,pauth-impdef=on"
+	cmdline="console=ttyAMA0 $cmdline"
+	# shellcheck disable=SC2206
+	machine=(qemu-system-aarch64 -M virt $accel)
+	results_channel=(-device virtio-serial-device
+		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results)
+	kmsg_channel=(-chardev "file,id=kmsg,path=$DRVSIM_OUT/vm.log" -device virtconsole,chardev=kmsg)
 else
 	busybox=$(command -v busybox)
+	guest_bash() {
+		echo "dir /lib64 0755 0 0"; echo "dir /lib/x86_64-linux-gnu 0755 0 0"
+		echo "file /bin/bash /bin/bash 0755 0 0"
+		ldd /bin/bash | awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u | while read -r lib; do
+			echo "file $lib $(readlink -f "$lib") 0755 0 0"
+		done
+	}
+	channels="/dev/ttyS1 /dev/ttyS2"
+	accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
+	cmdline="console=ttyS0 $cmdline"
+	# Under TCG the guest's TSC is the host's, but the guest cannot
+	# calibrate it without ACPI timers and falls back to a 4 ms jiffies
+	# clock: tell it the frequency (scripts/tsc-khz.c) for a nanosecond
+	# clock.
+	if [[ $accel == *tcg* ]]; then
+		build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"
+		cmdline+=" tsc_early_khz=$("$DRVSIM_OUT/tsc-khz") tsc=reliable"
+	fi
+	# qboot, not SeaBIOS: it lists every vCPU in its MP table, where
+	# SeaBIOS under TCG lists only the boot CPU (and the guest has no ACPI
+	# to find the others), and it boots faster.
+	# shellcheck disable=SC2206
+	machine=(qemu-system-x86_64 -bios /usr/share/qemu/qboot.rom $accel)
+	results_channel=(-serial "file:$results")
+	kmsg_channel=(-serial "file:$DRVSIM_OUT/vm.log")
 fi
 
 # The initramfs: busybox, the kselftest package, the benchmarks, the job.
@@ -73,19 +106,11 @@ fi
 	for t in "$DRVSIM_ROOT"/tests/bench/*.sh; do
 		echo "file /drvsim/bench/$(basename "$t") $t 0755 0 0"
 	done
-	# Real userspace clients from the host: driverctl (a bash script) and
-	# what it runs on, with the shared libraries they need.
+	# Real userspace clients: driverctl (a bash script from the host) and
+	# bash.
 	echo "dir /usr 0755 0 0"; echo "dir /usr/sbin 0755 0 0"; echo "dir /lib 0755 0 0"
 	echo "file /usr/sbin/driverctl /usr/sbin/driverctl 0755 0 0"
-	if [ "$FLAVOUR" = arm64 ]; then
-		echo "file /bin/bash $userspace/bash 0755 0 0"
-	else
-		echo "dir /lib64 0755 0 0"; echo "dir /lib/x86_64-linux-gnu 0755 0 0"
-		echo "file /bin/bash /bin/bash 0755 0 0"
-		ldd /bin/bash | awk '/=>/ {print $3} /^\t\/lib64/ {print $1}' | sort -u | while read -r lib; do
-			echo "file $lib $(readlink -f "$lib") 0755 0 0"
-		done
-	fi
+	guest_bash
 	if [ "$mode" = run ]; then
 		echo "file /drvsim/job $(readlink -f "$script") 0755 0 0"
 	fi
@@ -96,49 +121,16 @@ fi
 } > "$stage/cpio.list"
 "$KDIR/usr/gen_init_cpio" "$stage/cpio.list" > "$stage/initramfs.cpio"
 
-cmdline="panic=-1 kmemleak=on kasan_multi_shot kunit.enable=1"
-# Under TCG the guest's TSC is the host's, but the guest cannot calibrate
-# it without ACPI timers and falls back to a 4 ms jiffies clock: tell it
-# the frequency (scripts/tsc-khz.c) for a nanosecond clock.
-if [ "$FLAVOUR" = arm64 ]; then
-	# TCG only (this host is x86-64). QEMU's default pointer-authentication
-	# algorithm costs much per call; the kernel has PTR_AUTH off anyway.
-	accel="-accel tcg -cpu max,pauth-impdef=on"
-	cmdline="console=ttyAMA0 $cmdline"
-	# shellcheck disable=SC2206
-	qemu=(qemu-system-aarch64 -M virt -m 2G -smp "${QEMU_SMP:-2}" $accel
-		-kernel "$KDIR/$(kernel_image)" -initrd "$stage/initramfs.cpio"
-		-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
-		-serial mon:stdio -device virtio-serial-device
-		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results)
-	kmsg_log=(-chardev "file,id=kmsg,path=$DRVSIM_OUT/vm.log" -device virtconsole,chardev=kmsg)
-else
-	accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
-	cmdline="console=ttyS0 $cmdline"
-	# Under TCG the guest's TSC is the host's, but the guest cannot
-	# calibrate it without ACPI timers and falls back to a 4 ms jiffies
-	# clock: tell it the frequency (scripts/tsc-khz.c) for a nanosecond
-	# clock.
-	if [[ $accel == *tcg* ]]; then
-		build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"
-		cmdline+=" tsc_early_khz=$("$DRVSIM_OUT/tsc-khz") tsc=reliable"
-	fi
-	# qboot, not SeaBIOS: it lists every vCPU in its MP table, where
-	# SeaBIOS under TCG lists only the boot CPU (and the guest has no ACPI
-	# to find the others), and it boots faster.
-	# shellcheck disable=SC2206
-	qemu=(qemu-system-x86_64 -m 2G -smp "${QEMU_SMP:-2}" -bios /usr/share/qemu/qboot.rom $accel
-		-kernel "$KDIR/$(kernel_image)" -initrd "$stage/initramfs.cpio"
-		-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
-		-serial mon:stdio -serial "file:$results")
-	kmsg_log=(-serial "file:$DRVSIM_OUT/vm.log")
-fi
+qemu=("${machine[@]}" -m 2G -smp "${QEMU_SMP:-2}"
+	-kernel "$KDIR/$(kernel_image)" -initrd "$stage/initramfs.cpio"
+	-no-reboot -display none -nodefaults -append "$cmdline ${KERNEL_CMDLINE:-}"
+	-serial mon:stdio "${results_channel[@]}")
 
 if [ "$mode" = vm ]; then
 	# A quiet console (loglevel=1, guest-init.sh's dmesg -n 1): kernel
 	# messages go to the third channel, a log file.
 	note "booting ($accel); Ctrl-A X quits QEMU; kernel log: $DRVSIM_OUT/vm.log"
-	exec "${qemu[@]}" -append "$cmdline loglevel=1 ${KERNEL_CMDLINE:-}" "${kmsg_log[@]}"
+	exec "${qemu[@]}" -append "$cmdline loglevel=1 ${KERNEL_CMDLINE:-}" "${kmsg_channel[@]}"
 fi
 
 # Under TCG on a loaded host, now and then (a few boots in a hundred, with

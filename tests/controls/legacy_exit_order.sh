@@ -8,7 +8,7 @@
 # freed probe: a page fault, in one attempt. tests/races_one_shot.sh runs
 # the same window clean in the fixed order.
 # control-samples: drvsim_sample
-# control-expect: BUG: .*unable to handle page fault|fault: .*Unable to handle kernel paging request
+# control-expect: BUG: .*unable to handle page fault|fault: .*Unable to handle kernel
 . /drvsim/lib/drvsim.sh
 insmod /drvsim/modules/drvsim_faulty.ko legacy_exit_order=1
 pause_arm sample_exit

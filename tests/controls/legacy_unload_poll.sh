@@ -8,7 +8,7 @@
 # instruction there, in one attempt.
 # control-params: legacy_unload_poll=1
 # control-samples: drvsim_sample
-# control-expect: BUG: .*unable to handle page fault|fault: .*Unable to handle kernel paging request
+# control-expect: BUG: .*unable to handle page fault|fault: .*Unable to handle kernel
 . /drvsim/lib/drvsim.sh
 printf 'lu0 type=other' > "$BUS/new_device"
 pause_arm remove_self

@@ -48,7 +48,7 @@ if [ "$FLAVOUR" = arm64 ]; then
 	accel="-accel tcg -cpu max,pauth-impdef=on"
 	cmdline="console=ttyAMA0 $cmdline"
 	# shellcheck disable=SC2206
-	machine=(qemu-system-aarch64 -M virt $accel)
+	machine=("qemu-system-$(qemu_arch)" -M virt $accel)
 	results_channel=(-device virtio-serial-device
 		-chardev "file,id=results,path=$results" -device virtconsole,chardev=results)
 	kmsg_channel=(-chardev "file,id=kmsg,path=$DRVSIM_OUT/vm.log" -device virtconsole,chardev=kmsg)
@@ -76,7 +76,7 @@ else
 	# SeaBIOS under TCG lists only the boot CPU (and the guest has no ACPI
 	# to find the others), and it boots faster.
 	# shellcheck disable=SC2206
-	machine=(qemu-system-x86_64 -bios /usr/share/qemu/qboot.rom $accel)
+	machine=("qemu-system-$(qemu_arch)" -bios /usr/share/qemu/qboot.rom $accel)
 	results_channel=(-serial "file:$results")
 	kmsg_channel=(-serial "file:$DRVSIM_OUT/vm.log")
 fi

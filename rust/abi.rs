@@ -64,9 +64,10 @@ pub fn pause(point: Pause) {
     }
 }
 
-/// Whether `drvsim.ko`'s `legacy_devres_set_unlock` is set: `DevresSet`
-/// then drops its members after unlocking, the order before the hardening
-/// issue's fix (`Documentation/bugs.rst`).
+/// Whether `drvsim.ko`'s `legacy_devres_set_unlock` is set: a `DevresSet`
+/// member's early drop that loses to revocation then returns without
+/// waiting for the drop, as before the hardening issue's fix
+/// (`Documentation/bugs.rst`).
 pub fn legacy_devres_set_unlock() -> bool {
     // SAFETY: a C function without arguments or side effects.
     unsafe { drvsim_legacy_devres_set_unlock() }

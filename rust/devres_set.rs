@@ -13,6 +13,12 @@
 //! any member, so every member is dropped with
 //! [`Revocable::revoke_nosync`].
 //!
+//! Members are dropped outside the set's lock, so a member may own handles
+//! of its own set or of another device's set. Unbind and a member's early
+//! drop may race for one object: as in the kernel's `Devres`, the side
+//! that loses waits on the member's completion until the winner's drop has
+//! finished, so revocation is complete when either side returns.
+//!
 //! [`SetDevres`] keeps the access API of `Devres`: `access(&Device<Bound>)`
 //! costs a pointer comparison, and `try_access` costs an RCU read lock and
 //! two flag loads. See `Documentation/drvsim.rst` for the benchmark.
@@ -21,6 +27,7 @@ use core::{
     marker::PhantomData,
     ops::Deref,
     sync::atomic::{
+        AtomicBool,
         AtomicUsize,
         Ordering, //
     }, //
@@ -38,13 +45,37 @@ use kernel::{
         aref::ARef,
         rcu,
         Arc,
+        Completion,
         Mutex, //
     }, //
 };
 
+/// One object of a [`RevocableSet`], and the completion of its drop.
+#[pin_data]
+pub struct SetMember<T> {
+    #[pin]
+    data: Revocable<T>,
+    /// Completed once the object has been dropped.
+    #[pin]
+    dropped: Completion,
+}
+
+impl<T> SetMember<T> {
+    fn new<E>(data: impl PinInit<T, E>) -> impl PinInit<Self, Error>
+    where
+        Error: From<E>,
+    {
+        try_pin_init!(Self {
+            data <- Revocable::new(data),
+            dropped <- Completion::new(),
+        }? Error)
+    }
+}
+
 /// A member of a [`RevocableSet`], with its type erased.
 trait Member: Send + Sync {
-    /// Drops the wrapped object unless that already happened.
+    /// Drops the object, or waits until the task that got there first has
+    /// dropped it; returns whether this call dropped it.
     ///
     /// # Safety
     ///
@@ -52,11 +83,21 @@ trait Member: Send + Sync {
     unsafe fn revoke_nosync(&self) -> bool;
 }
 
-impl<T: Send + Sync> Member for Revocable<T> {
+impl<T: Send + Sync> Member for SetMember<T> {
     unsafe fn revoke_nosync(&self) -> bool {
-        // SAFETY: no reader is inside an access of `self` (this method's
-        // own safety requirement, the same as `revoke_nosync()`'s).
-        unsafe { Revocable::revoke_nosync(self) }
+        // SAFETY: no reader is inside an access of `self.data` (this
+        // method's own safety requirement, the same as `revoke_nosync()`'s).
+        if unsafe { self.data.revoke_nosync() } {
+            self.dropped.complete_all();
+            return true;
+        }
+        // `legacy_devres_set_unlock` restores the broken design, for the
+        // control in `Documentation/bugs.rst`: the loser returns while the
+        // winner may still be dropping the object.
+        if !super::abi::legacy_devres_set_unlock() {
+            self.dropped.wait_for_completion();
+        }
+        false
     }
 }
 
@@ -66,20 +107,21 @@ impl<T: Send + Sync> Member for Revocable<T> {
 ///
 /// # Invariants
 ///
-/// Once `gate` is revoked, `members` is empty and stays empty, and every
-/// object that was in it was dropped after a grace period that began after
-/// the gate closed.
+/// Once `gate` is revoked, `revoked` is set, `members` is empty and stays
+/// empty, and every object that was in it is dropped (or being dropped)
+/// after a grace period that began after the gate closed.
 #[pin_data]
 pub struct RevocableSet {
     /// Open while the members may be accessed.
     #[pin]
     gate: Revocable<()>,
     /// The members not revoked yet. The lock serialises revocation against
-    /// members that leave the set early, so that every object is dropped
-    /// once and has been dropped when either returns: objects are dropped
-    /// under it (so an object's drop must not use its own set).
+    /// members that join or leave the set; no object is dropped under it,
+    /// so an object's drop may use this set or another one.
     #[pin]
     members: Mutex<KVec<Arc<dyn Member>>>,
+    /// Set when the gate closes; read without RCU by [`SetDevres::access`].
+    revoked: AtomicBool,
     /// Grace periods this set has waited for; at most one.
     grace_periods: AtomicUsize,
 }
@@ -90,6 +132,7 @@ impl RevocableSet {
         try_pin_init!(Self {
             gate <- Revocable::new(Ok::<(), Error>(())),
             members <- new_mutex!(KVec::new()),
+            revoked: AtomicBool::new(false),
             grace_periods: AtomicUsize::new(0),
         }? Error)
     }
@@ -98,11 +141,11 @@ impl RevocableSet {
     pub fn add<T: Send + Sync + 'static, E>(
         &self,
         data: impl PinInit<T, E>,
-    ) -> Result<Arc<Revocable<T>>>
+    ) -> Result<Arc<SetMember<T>>>
     where
         Error: From<E>,
     {
-        let member = Arc::pin_init(Revocable::new(data), GFP_KERNEL)?;
+        let member = Arc::pin_init::<Error>(SetMember::new(data), GFP_KERNEL)?;
         let mut members = self.members.lock();
         if self.gate.try_access().is_none() {
             return Err(ENXIO);
@@ -116,62 +159,63 @@ impl RevocableSet {
     /// # Safety
     ///
     /// No reader may be inside an access of `member`.
-    unsafe fn remove(&self, member: &Arc<Revocable<impl Send + Sync + 'static>>) {
-        let mut members = self.members.lock();
-        let ptr = Arc::as_ptr(member).cast::<()>();
-        members.retain(|m| Arc::as_ptr(m).cast::<()>() != ptr);
+    unsafe fn remove(&self, member: &Arc<SetMember<impl Send + Sync + 'static>>) {
         // SAFETY: no reader is inside an access of `member` (safety
-        // requirement). Under the lock, so a concurrent
-        // `revoke_all()` has finished dropping it if it got there first.
-        unsafe { member.revoke_nosync() };
+        // requirement). If a concurrent `revoke_all()` took it first, this
+        // waits until that drop has finished. The member leaves the set
+        // only after its drop: a `revoke_all()` meanwhile finds it there
+        // and waits for the drop in turn.
+        unsafe { Member::revoke_nosync(&**member) };
+        let ptr = Arc::as_ptr(member).cast::<()>();
+        self.members
+            .lock()
+            .retain(|m| Arc::as_ptr(m).cast::<()>() != ptr);
     }
 
     /// Accesses `member` under `guard` if neither the set nor the member
     /// was revoked.
     fn access_with_guard<'a, T>(
         &'a self,
-        member: &'a Revocable<T>,
+        member: &'a SetMember<T>,
         guard: &'a rcu::Guard,
     ) -> Option<&'a T> {
         self.gate.try_access_with_guard(guard)?;
-        member.try_access_with_guard(guard)
+        member.data.try_access_with_guard(guard)
     }
 
     /// Revokes every member with one grace period and drops their objects.
     /// Returns how many objects this call dropped; 0 if the set was revoked
     /// already.
     pub fn revoke_all(&self) -> usize {
-        let mut members = self.members.lock();
-        if members.is_empty() {
-            // SAFETY: accesses go through members' handles, and a handle
-            // leaves the set before it goes away: no member, no reader.
-            unsafe { self.gate.revoke_nosync() };
-            return 0;
-        }
-        // Close the gate and wait for the readers that passed it: one
-        // grace period for the whole set.
-        if self.gate.revoke() {
-            self.grace_periods.fetch_add(1, Ordering::Relaxed);
-        }
-        // The objects are dropped with the lock held, so that a concurrent
-        // `remove()` of one of them returns only once its drop has
-        // finished: revocation is complete when either returns, as the
-        // kernel's `Devres` guarantees for unbind. (Dropping them after
-        // unlocking let `remove()` lose the race inside `revoke_nosync()`
-        // and return while the drop still ran.)
-        let revoked = core::mem::take(&mut *members);
-        // `legacy_devres_set_unlock` restores the broken order, for the
-        // control in `Documentation/bugs.rst`: unlock, then drop.
-        let members = (!super::abi::legacy_devres_set_unlock()).then_some(members);
+        let revoked = {
+            let mut members = self.members.lock();
+            self.revoked.store(true, Ordering::Relaxed);
+            if members.is_empty() {
+                // SAFETY: accesses go through members' handles, and a
+                // handle leaves the set before it goes away: no member, no
+                // reader.
+                unsafe { self.gate.revoke_nosync() };
+                return 0;
+            }
+            // Close the gate and wait for the readers that passed it: one
+            // grace period for the whole set.
+            if self.gate.revoke() {
+                self.grace_periods.fetch_add(1, Ordering::Relaxed);
+            }
+            core::mem::take(&mut *members)
+        };
+        // Dropped after unlocking: an object's drop may drop handles of
+        // this set (which take its lock) or of another device's set (whose
+        // lock shares this one's lockdep class). A concurrent `remove()`
+        // that loses an object to this loop waits for its drop, and this
+        // loop waits for an object such a `remove()` took first.
         super::abi::pause(super::abi::Pause::Revoke);
         // SAFETY: the gate is closed and a grace period has passed since,
         // so no reader is inside any member.
-        let dropped = revoked
+        revoked
             .iter()
             .filter(|m| unsafe { m.revoke_nosync() })
-            .count();
-        drop(members);
-        dropped
+            .count()
     }
 
     /// The grace periods this set waited for.
@@ -181,7 +225,7 @@ impl RevocableSet {
 
     /// Whether the set was revoked.
     pub fn is_revoked(&self) -> bool {
-        self.gate.try_access().is_none()
+        self.revoked.load(Ordering::Relaxed)
     }
 }
 
@@ -248,21 +292,33 @@ pub struct SetDevres<T: Send + Sync + 'static> {
     dev_addr: usize,
     dev: ARef<Device>,
     set: Arc<RevocableSet>,
-    data: Arc<Revocable<T>>,
+    data: Arc<SetMember<T>>,
 }
 
 impl<T: Send + Sync + 'static> SetDevres<T> {
     /// The object, without synchronisation: `dev` proves that the device is
     /// bound, so the set cannot be revoked while the reference lives.
-    /// `EINVAL` if `dev` is not this object's device.
+    /// `EINVAL` if `dev` is not this object's device; `ENXIO` if the object
+    /// belongs to an earlier binding of it (kept past its unbind, in a
+    /// static, an `Arc` or a file), whose unbind revoked it.
     pub fn access<'a>(&'a self, dev: &'a Device<Bound>) -> Result<&'a T> {
         if addr_of(dev) != self.dev_addr {
             return Err(EINVAL);
         }
-        // SAFETY: the device is bound for as long as `dev` lives, and the
-        // set (so the member) is only revoked on unbind or when `self` is
+        // The device check alone is not enough: after an unbind and a
+        // rebind, `dev` is bound again, but not in this set's binding. A
+        // set is revoked on its binding's unbind, which happens before the
+        // next binding's probe (both under the device lock), so a relaxed
+        // load sees it.
+        if self.set.is_revoked() {
+            return Err(ENXIO);
+        }
+        // SAFETY: `dev` is bound for as long as it lives, in this set's
+        // binding (the set was not revoked, and is revoked only when that
+        // binding ends), so the set cannot be revoked while the reference
+        // lives; the member could leave the set only if `self` were
         // dropped, which the borrow of `self` excludes.
-        Ok(unsafe { self.data.access() })
+        Ok(unsafe { self.data.data.access() })
     }
 
     /// The object under an RCU read lock, or `None` once it was revoked.
@@ -348,7 +404,7 @@ mod tests {
         Arc::pin_init(RevocableSet::new(), GFP_KERNEL).unwrap()
     }
 
-    fn access<T>(set: &RevocableSet, m: &Revocable<T>) -> bool {
+    fn access<T>(set: &RevocableSet, m: &SetMember<T>) -> bool {
         let g = rcu::read_lock();
         set.access_with_guard(m, &g).is_some()
     }
@@ -470,6 +526,69 @@ mod tests {
         }
     }
 
+    /// A handle of a member, as `SetDevres` holds one: the member leaves
+    /// its set when the handle is dropped.
+    struct Handle<T: Send + Sync + 'static>(Arc<RevocableSet>, Arc<SetMember<T>>);
+
+    impl<T: Send + Sync + 'static> Drop for Handle<T> {
+        fn drop(&mut self) {
+            // SAFETY: no reader.
+            unsafe { self.0.remove(&self.1) };
+        }
+    }
+
+    /// An object that owns a handle of another member.
+    type Owner = (Handle<Counted>, Counted);
+
+    /// A member owning a handle of its own set: its drop takes the set's
+    /// lock again, on unbind and on an early drop (it deadlocked when
+    /// members were dropped under the lock).
+    #[test]
+    fn a_member_may_own_a_handle_of_its_own_set() {
+        for unbind in [true, false] {
+            let set = new_set();
+            let drops = counter();
+            let inner = set
+                .add::<Counted, Error>(Ok(Counted(drops.clone())))
+                .unwrap();
+            let outer = set
+                .add::<Owner, Error>(Ok((Handle(set.clone(), inner), Counted(drops.clone()))))
+                .unwrap();
+            if unbind {
+                set.revoke_all();
+            } else {
+                drop(Handle(set.clone(), outer));
+            }
+            assert_eq!(drops.load(Ordering::Relaxed), 2);
+        }
+    }
+
+    /// A member of one set owning a handle of another (a PF's resource
+    /// held in a VF's set): both sets' locks share one lockdep class, so
+    /// dropping it under its own set's lock was "possible recursive
+    /// locking". The log scan catches that report.
+    #[test]
+    fn a_member_may_own_a_handle_of_another_set() {
+        for unbind in [true, false] {
+            let (vf, pf) = (new_set(), new_set());
+            let drops = counter();
+            let pf_res = pf
+                .add::<Counted, Error>(Ok(Counted(drops.clone())))
+                .unwrap();
+            let vf_res = vf
+                .add::<Owner, Error>(Ok((Handle(pf.clone(), pf_res), Counted(drops.clone()))))
+                .unwrap();
+            if unbind {
+                vf.revoke_all();
+            } else {
+                drop(Handle(vf.clone(), vf_res));
+            }
+            let dropped = drops.load(Ordering::Relaxed);
+            let pf_left = pf.revoke_all();
+            assert_eq!((dropped, pf_left), (2, 0));
+        }
+    }
+
     #[test]
     fn revoking_an_empty_set_waits_for_no_grace_period() {
         let set = new_set();
@@ -497,7 +616,7 @@ mod tests {
     fn revoke_waits_for_a_reader_inside() {
         struct Shared {
             set: Arc<RevocableSet>,
-            member: Arc<Revocable<Counted>>,
+            member: Arc<SetMember<Counted>>,
             drops: Arc<AtomicUsize>,
             inside: AtomicBool,
             dropped_while_inside: AtomicBool,

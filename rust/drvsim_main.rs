@@ -77,7 +77,7 @@ module! {
         },
         legacy_devres_set_unlock: bool {
             default: false,
-            description: "Broken design: DevresSet drops its members after unlocking, so an early drop can return while revocation still drops the object",
+            description: "Broken design: a DevresSet member's early drop that loses the race to revocation returns without waiting for the drop",
         },
         selftest_kmemleak: bool {
             default: false,

@@ -78,21 +78,46 @@ const NAMES: [&CStr; 8] = [
 const IDLE: i32 = 0;
 /// Armed: the next task to arrive is held.
 const ARMED: i32 = -1;
+/// Or'ed into a held task's pid by `release`: the task may go on. Pids stay
+/// below `PID_MAX_LIMIT` (2^22), so the bit is free. The release is part of
+/// the state, not a separate flag, so it cannot outlive the hold it was
+/// meant for: a release that races with a signal ending the hold finds the
+/// point idle and does nothing, instead of letting the next task through.
+const RELEASING: i32 = 1 << 30;
 
 /// One point's state.
 struct PausePoint {
-    /// [`IDLE`], [`ARMED`], or the pid of the held task.
+    /// [`IDLE`], [`ARMED`], or the pid of the held task, with
+    /// [`RELEASING`] once it was released.
     state: AtomicI32,
-    /// Set to let the held task go on.
-    release: AtomicBool,
 }
 
-static POINTS: [PausePoint; NAMES.len()] = [const {
-    PausePoint {
-        state: AtomicI32::new(IDLE),
-        release: AtomicBool::new(false),
+impl PausePoint {
+    const fn new() -> Self {
+        Self {
+            state: AtomicI32::new(IDLE),
+        }
     }
-}; NAMES.len()];
+
+    /// Makes `pid` the held task if the point is armed and holds nobody.
+    fn hold(&self, pid: i32) -> bool {
+        self.state
+            .compare_exchange(ARMED, pid, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Whether the held task `pid` must go on waiting.
+    fn holds(&self, pid: i32) -> bool {
+        self.state.load(Ordering::Acquire) == pid && !CLOSED.load(Ordering::Acquire)
+    }
+
+    /// The held task leaves: released, woken by a signal or at unload.
+    fn leave(&self) {
+        self.state.store(IDLE, Ordering::Release);
+    }
+}
+
+static POINTS: [PausePoint; NAMES.len()] = [const { PausePoint::new() }; NAMES.len()];
 
 /// Set at module unload: nothing is held any more.
 static CLOSED: AtomicBool = AtomicBool::new(false);
@@ -109,13 +134,10 @@ pub(crate) fn at(point: Point) {
     let pid = unsafe {
         bindings::__task_pid_nr_ns(task, bindings::pid_type_PIDTYPE_PID, ptr::null_mut())
     };
-    if p.state
-        .compare_exchange(ARMED, pid, Ordering::AcqRel, Ordering::Acquire)
-        .is_err()
-    {
+    if !p.hold(pid) {
         return;
     }
-    while !p.release.swap(false, Ordering::AcqRel) && !CLOSED.load(Ordering::Acquire) {
+    while p.holds(pid) {
         // SAFETY: process context; an interruptible sleep, so not a hung
         // task. A non-zero result means a signal woke us.
         if unsafe { bindings::msleep_interruptible(10) } != 0 {
@@ -126,7 +148,7 @@ pub(crate) fn at(point: Point) {
             break;
         }
     }
-    p.state.store(IDLE, Ordering::Release);
+    p.leave();
 }
 
 /// Applies a command written to `p`'s file.
@@ -147,16 +169,22 @@ fn command(p: &PausePoint, cmd: &[u8]) -> Result {
             }
         }
         b"release" => {
-            if let Err(held) =
-                p.state
-                    .compare_exchange(ARMED, IDLE, Ordering::AcqRel, Ordering::Acquire)
-            {
-                if held == IDLE {
-                    return Ok(());
+            let mut cur = p.state.load(Ordering::Acquire);
+            loop {
+                let new = match cur {
+                    IDLE => return Ok(()),
+                    ARMED => IDLE,
+                    held if held & RELEASING != 0 => return Ok(()),
+                    held => held | RELEASING,
+                };
+                match p
+                    .state
+                    .compare_exchange(cur, new, Ordering::AcqRel, Ordering::Acquire)
+                {
+                    Ok(_) => return Ok(()),
+                    Err(now) => cur = now,
                 }
-                p.release.store(true, Ordering::Release);
             }
-            Ok(())
         }
         _ => Err(EINVAL),
     }
@@ -182,8 +210,8 @@ extern "C" fn pause_read(
     let text: &[u8] = match p.state.load(Ordering::Acquire) {
         IDLE => b"idle\n",
         ARMED => b"armed\n",
-        pid => {
-            let d = crate::parse::decimal(pid.unsigned_abs(), &mut digits);
+        held => {
+            let d = crate::parse::decimal((held & !RELEASING).unsigned_abs(), &mut digits);
             out[..5].copy_from_slice(b"held ");
             out[5..5 + d.len()].copy_from_slice(d);
             out[5 + d.len()] = b'\n';
@@ -230,11 +258,15 @@ extern "C" fn pause_write(
     }
 }
 
-/// The pause files' operations.
+/// The pause files' operations. `owner` makes an open pause file pin
+/// drvsim.ko (`fops_get()` in debugfs's proxy open): without it `rmmod`
+/// succeeded with a file open, and its close read `release` from the
+/// freed module.
 static FOPS: crate::sysfs::Static<bindings::file_operations> = crate::sysfs::Static::new({
     // SAFETY: `struct file_operations` is plain C data; all-zero leaves
     // every operation unset.
     let mut f: bindings::file_operations = unsafe { core::mem::zeroed() };
+    f.owner = kernel::module::this_module::<crate::LocalModule>().as_ptr();
     f.open = Some(bindings::simple_open);
     f.read = Some(pause_read);
     f.write = Some(pause_write);
@@ -247,8 +279,7 @@ static FOPS: crate::sysfs::Static<bindings::file_operations> = crate::sysfs::Sta
 pub(crate) fn init(parent: *mut bindings::dentry) {
     CLOSED.store(false, Ordering::Release);
     for p in &POINTS {
-        p.state.store(IDLE, Ordering::Release);
-        p.release.store(false, Ordering::Release);
+        p.leave();
     }
     // SAFETY: static names; `parent` is NULL, an error pointer (both
     // accepted) or drvsim's directory, whose removal at unload takes
@@ -272,4 +303,43 @@ pub(crate) fn init(parent: *mut bindings::dentry) {
 /// exit, before it waits for the tasks in drvsim's code.
 pub(crate) fn release_all() {
     CLOSED.store(true, Ordering::Release);
+}
+
+#[kunit_tests(drvsim_pause)]
+mod tests {
+    use super::*;
+
+    /// A held task pid 100 is released, but a signal ends its hold first:
+    /// the release must not let the next held task (pid 200) through.
+    #[test]
+    fn a_release_racing_a_signal_does_not_pass_the_next_task() {
+        let p = PausePoint::new();
+        assert!(command(&p, b"arm").is_ok());
+        assert!(p.hold(100));
+        // The signal: the task leaves without being released...
+        p.leave();
+        // ...while the writer of `release` still saw it held.
+        assert!(command(&p, b"release").is_ok());
+        assert!(command(&p, b"arm").is_ok());
+        assert!(p.hold(200));
+        let held = p.holds(200);
+        p.leave();
+        assert!(held);
+    }
+
+    #[test]
+    fn release_lets_the_held_task_go_and_rearm_works() {
+        let p = PausePoint::new();
+        assert!(command(&p, b"arm").is_ok());
+        assert!(p.hold(100));
+        let busy = (command(&p, b"arm"), command(&p, b"disarm"));
+        assert!(command(&p, b"release").is_ok());
+        let held = p.holds(100);
+        p.leave();
+        assert_eq!(busy, (Err(EBUSY), Err(EBUSY)));
+        assert!(!held);
+        assert!(command(&p, b"arm").is_ok());
+        assert!(command(&p, b"release").is_ok());
+        assert!(!p.hold(300));
+    }
 }

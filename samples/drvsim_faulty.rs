@@ -16,7 +16,14 @@
 //!   `drvsim_faulty_child` on the drvsim bus from inside probe (the
 //!   anti-pattern from the locked-match thread), then succeed;
 //! - `oops`: panic inside probe; refused with `EPERM` unless the module
-//!   was loaded with `allow_oops=1`.
+//!   was loaded with `allow_oops=1`;
+//! - `stale_set`, `stale_devres`: keep a resource of the binding past its
+//!   unbind (in a static, as safe code may), a `SetDevres` or the kernel's
+//!   `Devres`, and `access()` it with the device of the next binding's
+//!   probe. The probe fails with the access's errno, which a fixed wrapper
+//!   makes `ENXIO`; the kernel's `Devres` (7.3) returns the object its
+//!   unbind dropped: a use-after-free (`Documentation/bugs.rst`). A
+//!   resource kept from another device is dropped unused.
 //!
 //! `release` takes `<device>` or `all` and lets blocked probes finish.
 //! Waits are interruptible, so a blocked probe is not a hung task; the
@@ -25,7 +32,12 @@
 use core::fmt::Write;
 use kernel::{
     bindings,
-    device::Core,
+    device::{
+        Bound,
+        Core,
+        Device, //
+    },
+    devres::Devres,
     driver,
     ffi::c_char,
     prelude::*,
@@ -41,6 +53,10 @@ pub mod parse;
 #[path = "../rust/sysfs.rs"]
 pub mod sysfs;
 
+use drvsim::devres_set::{
+    DevresSet,
+    SetDevres, //
+};
 use drvsim::DeviceId;
 use parse::Name;
 use sysfs::Static;
@@ -73,6 +89,8 @@ enum Mode {
     Block,
     RegisterDriver,
     Oops,
+    StaleSet,
+    StaleDevres,
 }
 
 impl Mode {
@@ -94,6 +112,8 @@ impl Mode {
             b"block" => Mode::Block,
             b"register_driver" => Mode::RegisterDriver,
             b"oops" => Mode::Oops,
+            b"stale_set" => Mode::StaleSet,
+            b"stale_devres" => Mode::StaleDevres,
             _ if s.starts_with(b"fail=") => Mode::Fail(num(&s[5..], 4095)?),
             _ if s.starts_with(b"sleep=") => Mode::Sleep(num(&s[6..], 60000)?),
             _ => return Err(EINVAL),
@@ -114,6 +134,61 @@ kernel::sync::global_lock! {
     // SAFETY: initialised in module init before the driver registers.
     /// The companion driver, once a `register_driver` probe registered it.
     unsafe(uninit) static CHILD: Mutex<Option<Pin<KBox<driver::Registration<drvsim::Adapter<ChildDriver>>>>>> = None;
+}
+
+/// What a `stale_*` probe keeps: a heap object, so that a use after its
+/// drop is a use-after-free KASAN reports.
+type Kept = KBox<u64>;
+/// The value a kept object holds.
+const KEPT_VALUE: u64 = 0x5eed_f00d;
+
+/// The resources `stale_*` probes kept past their binding.
+struct KeptResources {
+    set: Option<SetDevres<Kept>>,
+    devres: Option<Devres<Kept>>,
+}
+
+kernel::sync::global_lock! {
+    // SAFETY: initialised in module init before the driver registers.
+    /// What `stale_*` probes kept, one of each kind.
+    unsafe(uninit) static KEPT: Mutex<KeptResources> = KeptResources { set: None, devres: None };
+}
+
+/// Whether `kept` belongs to `dev`.
+fn same_device(kept: &Device, dev: &Device<Bound>) -> bool {
+    core::ptr::from_ref(kept).addr() == core::ptr::from_ref(dev).addr()
+}
+
+/// `stale_set` and `stale_devres`: reads what the device's previous
+/// binding kept, then keeps a new object of this binding.
+fn stale(dev: &Device<Bound>, mode: Mode) -> Result {
+    let value = if mode == Mode::StaleSet {
+        let old = KEPT.lock().set.take();
+        match old.filter(|o| same_device(o.device(), dev)) {
+            Some(old) => Some(**old.access(dev)?),
+            None => None,
+        }
+    } else {
+        let old = KEPT.lock().devres.take();
+        match old.filter(|o| same_device(o.device(), dev)) {
+            Some(old) => Some(**old.access(dev)?),
+            None => None,
+        }
+    };
+    if let Some(v) = value {
+        dev_info!(
+            dev,
+            "drvsim_faulty: read {v:#x} from the previous binding\n"
+        );
+    }
+    let data = KBox::new(KEPT_VALUE, GFP_KERNEL)?;
+    let mut kept = KEPT.lock();
+    if mode == Mode::StaleSet {
+        kept.set = Some(DevresSet::new(dev)?.add::<Kept, Error>(dev, Ok(data))?);
+    } else {
+        kept.devres = Some(Devres::new::<Error>(dev, Ok(data))?);
+    }
+    Ok(())
 }
 
 fn mode_of(name: &[u8]) -> Mode {
@@ -170,6 +245,8 @@ extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *mut c_ch
             Mode::Block => writeln!(out, " block"),
             Mode::RegisterDriver => writeln!(out, " register_driver"),
             Mode::Oops => writeln!(out, " oops"),
+            Mode::StaleSet => writeln!(out, " stale_set"),
+            Mode::StaleDevres => writeln!(out, " stale_devres"),
         };
     }
     out.done()
@@ -277,6 +354,10 @@ impl drvsim::Driver for FaultyDriver {
             Mode::Block => block(name),
             Mode::RegisterDriver => register_child(),
             Mode::Oops => panic!("drvsim_faulty: probe_mode oops"),
+            Mode::StaleSet | Mode::StaleDevres => {
+                let bound: &drvsim::Device<Bound> = dev;
+                stale(bound.as_ref(), mode)
+            }
         }
     }
 }
@@ -333,6 +414,8 @@ impl Drop for Teardown {
         *CHILD.lock() = None;
         // Free the table itself, not just its entries.
         *MODES.lock() = KVec::new();
+        let mut kept = KEPT.lock();
+        (kept.set, kept.devres) = (None, None);
         if self.first {
             drvsim::abi::pause(drvsim::abi::Pause::SampleExit);
         }
@@ -348,11 +431,19 @@ impl InPlaceModule for FaultyModule {
         unsafe {
             MODES.init();
             CHILD.init();
+            KEPT.init();
         }
+        // Both teardowns are built before the registration, though one
+        // drops after it at exit (declaration order): a registration that
+        // fails after probing (`fail_register_step`) drops what was built,
+        // so the companion driver a probe registered meanwhile goes away
+        // with the module instead of staying on the bus in freed text. The
+        // registration unregisters the driver before it fails, so the
+        // teardown still comes after the unregistration.
         try_pin_init!(Self {
             _legacy_teardown: Teardown { first: true },
-            driver <- driver::Registration::new(c"drvsim_faulty", module),
             _teardown: Teardown { first: false },
+            driver <- driver::Registration::new(c"drvsim_faulty", module),
         })
     }
 }

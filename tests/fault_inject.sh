@@ -14,7 +14,7 @@
 # scan at the end of the run covers what the failures freed.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 28
+ktap_set_plan 30
 reset_bus
 S=$BUS/drivers/drvsim_sample
 K=/sys/kernel/debug/drvsim
@@ -49,6 +49,33 @@ echo 0 > $K/fail_register_wait_ms
 insmod $MODULES/drvsim_sample.ko
 expect_eq "drvsim_sample none" "$(driver_of s0) $(driver_of o0)" \
 	"registration succeeds with the knob off, without the ids written meanwhile"
+reset_bus
+
+# A sample's init failing after a probe ran: drvsim_faulty's, after fx's
+# probe registered the companion driver (probe_mode register_driver).
+# The companion must go with the failed module, not stay on the bus with
+# its name, ids and probe in the module's freed memory.
+rmmod drvsim_faulty
+echo 3 > $K/fail_register_step
+echo 5000 > $K/fail_register_wait_ms
+$BIN/load-module $MODULES/drvsim_faulty.ko > /tmp/load.out &
+p=$!
+wait_until 10 test -e "$FAULTY/new_id"
+# drvsim_faulty's failure is decided (it waits for a dynamic id); with
+# the knob off, the companion's registration from the probe succeeds.
+echo 0 > $K/fail_register_step
+printf 'fx register_driver' > "$FAULTY/probe_mode"
+printf 'fx type=faulty' > "$BUS/new_device"
+during="$(driver_of fx) $(ls -d "$BUS/drivers/drvsim_faulty_child" 2> /dev/null | wc -l)"
+# A dynamic id ends the injected failure's wait.
+printf 'unused' > "$FAULTY/new_id"
+wait $p
+echo 0 > $K/fail_register_wait_ms
+expect_eq "ENOMEM drvsim_faulty 1" "$(cat /tmp/load.out) $during" \
+	"drvsim_faulty's init failing after a probe registered its companion: ENOMEM"
+expect_eq "none 0" "$(driver_of fx) $(ls -d "$BUS/drivers/drvsim_faulty_child" 2> /dev/null | wc -l)" \
+	"the failed init leaves no companion driver on the bus"
+insmod $MODULES/drvsim_faulty.ko
 reset_bus
 
 # fail_each DESC FILE VALUE UNDO_FILE UNDO_VALUE: one test case.

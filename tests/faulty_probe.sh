@@ -4,7 +4,7 @@
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 27
+ktap_set_plan 30
 reset_bus
 M=$FAULTY/probe_mode
 
@@ -71,4 +71,16 @@ printf 'c5 type=faulty-child' > "$BUS/new_device"
 expect_eq drvsim_faulty_child "$(driver_of c5)" "and binds its devices"
 reset_bus
 reload_drvsim $DRVSIM_PARAMS
+# A resource kept past its binding (stale_set): after an unbind and a
+# rebind, SetDevres::access() with the new binding's device fails with
+# ENXIO instead of returning the object the unbind dropped. (The kernel's
+# own Devres does the latter: controls/stale_devres_access.sh.)
+printf 'f9 stale_set' > "$M"
+printf 'f9 type=faulty' > "$BUS/new_device"
+printf 'f9' > "$FAULTY/unbind"
+expect_errno ENXIO "$FAULTY/bind" f9 "stale_set: the previous binding's SetDevres gives ENXIO after a rebind"
+expect_errno 0 "$FAULTY/bind" f9 "stale_set: the next bind, with nothing kept from a revoked binding, succeeds"
+expect_eq drvsim_faulty "$(driver_of f9)" "stale_set: the device is bound"
+printf 'f9 ok' > "$M"
+reset_bus
 ktap_finished

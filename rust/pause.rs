@@ -309,17 +309,16 @@ pub(crate) fn release_all() {
 mod tests {
     use super::*;
 
-    /// A held task pid 100 is released, but a signal ends its hold first:
-    /// the release must not let the next held task (pid 200) through.
+    /// A held task (pid 100) is released while a signal wakes it, and
+    /// leaves on the signal without seeing the release: the release must
+    /// not let the next held task (pid 200) through.
     #[test]
     fn a_release_racing_a_signal_does_not_pass_the_next_task() {
         let p = PausePoint::new();
         assert!(command(&p, b"arm").is_ok());
         assert!(p.hold(100));
-        // The signal: the task leaves without being released...
-        p.leave();
-        // ...while the writer of `release` still saw it held.
         assert!(command(&p, b"release").is_ok());
+        p.leave();
         assert!(command(&p, b"arm").is_ok());
         assert!(p.hold(200));
         let held = p.holds(200);

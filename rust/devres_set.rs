@@ -20,8 +20,9 @@
 //! finished, so revocation is complete when either side returns.
 //!
 //! [`SetDevres`] keeps the access API of `Devres`: `access(&Device<Bound>)`
-//! costs a pointer comparison, and `try_access` costs an RCU read lock and
-//! two flag loads. See `Documentation/drvsim.rst` for the benchmark.
+//! costs a pointer comparison and a flag load (the set's revocation, for a
+//! handle kept past its binding), and `try_access` costs an RCU read lock
+//! and two flag loads. See `Documentation/drvsim.rst` for the benchmark.
 
 use core::{
     marker::PhantomData,

@@ -304,27 +304,63 @@ impl DrvsimDevice {
         unsafe { kernel::device::Device::from_raw(self.as_raw()) }
     }
 
-    /// The device named `name` (any device for `None`) on the bus, after
-    /// `after` (from the start for `None`).
-    pub(crate) fn find_from(after: Option<&DrvsimDevice>, name: Option<&CStr>) -> Option<DevRef> {
+    /// Looks up a device by name, or any device for `None`.
+    pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
         type MatchFn = unsafe extern "C" fn(*mut bindings::device, *const c_void) -> c_int;
         let (data, m): (*const c_void, MatchFn) = match name {
             Some(n) => (n.as_char_ptr().cast(), bindings::device_match_name),
             None => (ptr::null(), bindings::device_match_any),
         };
-        let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
-        // SAFETY: the bus is registered while devices exist; `start` is NULL
-        // or a device the caller holds; `data` is what `m` expects.
-        let dev = unsafe { bindings::bus_find_device(names::bus(), start, data, Some(m)) };
+        // SAFETY: the bus is registered while devices exist; `data` is what
+        // `m` expects.
+        let dev =
+            unsafe { bindings::bus_find_device(names::bus(), ptr::null_mut(), data, Some(m)) };
         // SAFETY: every device on the bus is a drvsim device, and
         // `bus_find_device()` took a reference for us.
         NonNull::new(dev)
             .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
     }
 
-    /// Looks up a device by name, or any device for `None`.
-    pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
-        Self::find_from(None, name)
+    /// Calls `f` on every device on the bus, in the bus's order, until it
+    /// returns an error, which this returns.
+    ///
+    /// The driver core's iterator (`bus_for_each_dev()`) pins the device
+    /// it stands on, with a reference: a device deleted meanwhile, the one
+    /// `f` has or any other, neither ends the walk nor sends it back to the
+    /// start of the list; the walk goes on after it and skips the devices
+    /// deleted before it reaches them. (Looking up the next device after
+    /// one that is off the list would start again from the head.)
+    pub(crate) fn for_each<F: FnMut(&DrvsimDevice) -> Result>(mut f: F) -> Result {
+        /// Calls the `F` at `data` on `dev`, for `bus_for_each_dev()`.
+        ///
+        /// # Safety
+        ///
+        /// `data` must point to an `F` that nothing else uses during the
+        /// call, and `dev` be a device of the drvsim bus, alive during it.
+        unsafe extern "C" fn call<F: FnMut(&DrvsimDevice) -> Result>(
+            dev: *mut bindings::device,
+            data: *mut c_void,
+        ) -> c_int {
+            // SAFETY: `data` points to an `F` that only this call uses
+            // (safety requirement).
+            let f = unsafe { &mut *data.cast::<F>() };
+            // SAFETY: a drvsim device, alive during the call (safety
+            // requirement).
+            let dev = unsafe { DrvsimDevice::from_raw(dev) };
+            f(dev).map_or_else(|e| e.to_errno(), |()| 0)
+        }
+        // SAFETY: the bus is registered while devices exist; `data` points
+        // to `f`, which outlives the walk and which only `call` uses
+        // meanwhile; the iterator passes devices of this bus, pinned (and
+        // so alive) while `call` runs.
+        to_result(unsafe {
+            bindings::bus_for_each_dev(
+                names::bus(),
+                ptr::null_mut(),
+                (&raw mut f).cast(),
+                Some(call::<F>),
+            )
+        })
     }
 
     /// Marks `device_add()` as done; called under the rescan/remove lock.

@@ -456,6 +456,7 @@ impl DrvsimDevice {
 
     /// Takes the device lock.
     pub(crate) fn lock(&self) -> LockedDevice<'_> {
+        // INVARIANT: the lock taken is `self`'s.
         LockedDevice {
             dev: self,
             _lock: DeviceLock::new(self.as_dev()),
@@ -463,11 +464,29 @@ impl DrvsimDevice {
     }
 }
 
-/// A drvsim device whose lock is held.
+/// A drvsim device whose lock is held; not `Send`, as the [`DeviceLock`]
+/// it holds.
+///
+/// # Invariants
+///
+/// `_lock` holds the lock of `dev`.
 pub(crate) struct LockedDevice<'a> {
     dev: &'a DrvsimDevice,
     _lock: DeviceLock<'a>,
 }
+
+// `LockedDevice` must not be `Send` (the device lock is unlocked by the
+// task that took it). Rust cannot bound on `!Send`, so this names a method
+// of a trait that every type has once and every `Send` type twice: the
+// name is ambiguous, and the build fails, if `LockedDevice` is `Send`.
+const _: fn() = || {
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+    <LockedDevice<'static> as AmbiguousIfSend<_>>::check();
+};
 
 impl LockedDevice<'_> {
     /// The driver bound to the device, stable while the lock is held.

@@ -292,6 +292,26 @@ impl DrvsimDevice {
         unsafe { &*kernel::container_of!(dev, DrvsimDevice, dev) }
     }
 
+    /// The `DrvsimDevice` that embeds `dev`, or `None` if `dev` is NULL or
+    /// a device of another bus: for pointers from outside `drvsim.ko`'s
+    /// own callbacks (the exports to driver modules), which could be any
+    /// device.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be NULL or a live device (of any bus), alive for `'a`.
+    pub(crate) unsafe fn from_any<'a>(dev: *const bindings::device) -> Option<&'a DrvsimDevice> {
+        // SAFETY: `dev` is a live device (safety requirement), whose `bus`
+        // was set before anyone else could see it and never changes.
+        if dev.is_null() || unsafe { (*dev).bus } != names::bus().cast_const() {
+            return None;
+        }
+        // SAFETY: only `create()` puts devices on the drvsim bus (its
+        // `bus_type` is not exported), so `dev` is a `DrvsimDevice`'s,
+        // alive for `'a` (safety requirement).
+        Some(unsafe { Self::from_raw(dev) })
+    }
+
     /// The embedded `struct device`.
     pub(crate) fn as_raw(&self) -> *mut bindings::device {
         self.dev.get()

@@ -71,18 +71,19 @@ fn rescan(n: Result<u64>) -> Result {
     unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
 }
 
-/// Every device without a driver, listed under the rescan/remove lock.
+/// Every device without a driver, listed under the rescan/remove lock,
+/// each once: devices are deleted without that lock, and the walk goes on
+/// past a device deleted under it (see [`DrvsimDevice::for_each`]).
 fn unbound_devices() -> Result<KVec<DevRef>> {
     let _rr = rescan_remove::lock();
     let mut devs = KVec::new();
-    let mut cur = DrvsimDevice::find(None);
-    while let Some(d) = cur {
+    DrvsimDevice::for_each(|d| {
         // A device bound meanwhile is skipped by the driver core's attach.
         if !d.is_bound() {
-            devs.push(d.clone(), GFP_KERNEL)?;
+            devs.push(DevRef::from(d), GFP_KERNEL)?;
         }
-        cur = DrvsimDevice::find_from(Some(&d), None);
-    }
+        Ok(())
+    })?;
     Ok(devs)
 }
 
@@ -284,3 +285,44 @@ pub(crate) static DEV_GROUPS: Static<[*const bindings::attribute_group; 4]> = St
     LEGACY_OVERRIDE_GROUP.get().cast_const(),
     ptr::null(),
 ]);
+
+#[kunit_tests(drvsim_bus_attrs)]
+mod tests {
+    use super::*;
+
+    /// The walk that `rescan` lists devices with visits every device once,
+    /// also when the device it stands on is deleted under it (by a
+    /// `del_device` racing with `rescan`): it goes on after that device
+    /// instead of starting again from the head of the bus's list, which
+    /// would list (and reprobe) the devices before it twice.
+    #[test]
+    fn walk_survives_deleting_the_device_it_stands_on() {
+        let names = [&b"kunit-walk0"[..], b"kunit-walk1", b"kunit-walk2"].map(Name::parse);
+        let devs = names.map(|name| {
+            lifecycle::add_device(Spec {
+                name: name?,
+                type_: Name::parse(b"kunit")?,
+                totalvfs: 0,
+                regions: 0,
+                physfn: None,
+            })
+        });
+        let mut seen = [0u32; 3];
+        let walked = DrvsimDevice::for_each(|d| {
+            if let Some(i) = names.iter().position(|n| n.as_ref().ok() == Some(&d.name)) {
+                seen[i] += 1;
+                if i == 1 && seen[i] == 1 {
+                    let _ = lifecycle::remove(d);
+                }
+            }
+            Ok(())
+        });
+        // Clean up before asserting: a failed assertion runs no destructor.
+        for d in devs.iter().flatten() {
+            let _ = lifecycle::remove(d);
+        }
+        assert!(devs.iter().all(|d| d.is_ok()));
+        assert_eq!(walked, Ok(()));
+        assert_eq!(seen, [1, 1, 1]);
+    }
+}

@@ -292,6 +292,26 @@ impl DrvsimDevice {
         unsafe { &*kernel::container_of!(dev, DrvsimDevice, dev) }
     }
 
+    /// The `DrvsimDevice` that embeds `dev`, or `None` if `dev` is NULL or
+    /// a device of another bus: for pointers from outside `drvsim.ko`'s
+    /// own callbacks (the exports to driver modules), which could be any
+    /// device.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be NULL or a live device (of any bus), alive for `'a`.
+    pub(crate) unsafe fn from_any<'a>(dev: *const bindings::device) -> Option<&'a DrvsimDevice> {
+        // SAFETY: `dev` is a live device (safety requirement), whose `bus`
+        // was set before anyone else could see it and never changes.
+        if dev.is_null() || unsafe { (*dev).bus } != names::bus().cast_const() {
+            return None;
+        }
+        // SAFETY: only `create()` puts devices on the drvsim bus (its
+        // `bus_type` is not exported), so `dev` is a `DrvsimDevice`'s,
+        // alive for `'a` (safety requirement).
+        Some(unsafe { Self::from_raw(dev) })
+    }
+
     /// The embedded `struct device`.
     pub(crate) fn as_raw(&self) -> *mut bindings::device {
         self.dev.get()
@@ -304,27 +324,63 @@ impl DrvsimDevice {
         unsafe { kernel::device::Device::from_raw(self.as_raw()) }
     }
 
-    /// The device named `name` (any device for `None`) on the bus, after
-    /// `after` (from the start for `None`).
-    pub(crate) fn find_from(after: Option<&DrvsimDevice>, name: Option<&CStr>) -> Option<DevRef> {
+    /// Looks up a device by name, or any device for `None`.
+    pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
         type MatchFn = unsafe extern "C" fn(*mut bindings::device, *const c_void) -> c_int;
         let (data, m): (*const c_void, MatchFn) = match name {
             Some(n) => (n.as_char_ptr().cast(), bindings::device_match_name),
             None => (ptr::null(), bindings::device_match_any),
         };
-        let start = after.map_or(ptr::null_mut(), |d| d.as_raw());
-        // SAFETY: the bus is registered while devices exist; `start` is NULL
-        // or a device the caller holds; `data` is what `m` expects.
-        let dev = unsafe { bindings::bus_find_device(names::bus(), start, data, Some(m)) };
+        // SAFETY: the bus is registered while devices exist; `data` is what
+        // `m` expects.
+        let dev =
+            unsafe { bindings::bus_find_device(names::bus(), ptr::null_mut(), data, Some(m)) };
         // SAFETY: every device on the bus is a drvsim device, and
         // `bus_find_device()` took a reference for us.
         NonNull::new(dev)
             .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
     }
 
-    /// Looks up a device by name, or any device for `None`.
-    pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
-        Self::find_from(None, name)
+    /// Calls `f` on every device on the bus, in the bus's order, until it
+    /// returns an error, which this returns.
+    ///
+    /// The driver core's iterator (`bus_for_each_dev()`) pins the device
+    /// it stands on, with a reference: a device deleted meanwhile, the one
+    /// `f` has or any other, neither ends the walk nor sends it back to the
+    /// start of the list; the walk goes on after it and skips the devices
+    /// deleted before it reaches them. (Looking up the next device after
+    /// one that is off the list would start again from the head.)
+    pub(crate) fn for_each<F: FnMut(&DrvsimDevice) -> Result>(mut f: F) -> Result {
+        /// Calls the `F` at `data` on `dev`, for `bus_for_each_dev()`.
+        ///
+        /// # Safety
+        ///
+        /// `data` must point to an `F` that nothing else uses during the
+        /// call, and `dev` be a device of the drvsim bus, alive during it.
+        unsafe extern "C" fn call<F: FnMut(&DrvsimDevice) -> Result>(
+            dev: *mut bindings::device,
+            data: *mut c_void,
+        ) -> c_int {
+            // SAFETY: `data` points to an `F` that only this call uses
+            // (safety requirement).
+            let f = unsafe { &mut *data.cast::<F>() };
+            // SAFETY: a drvsim device, alive during the call (safety
+            // requirement).
+            let dev = unsafe { DrvsimDevice::from_raw(dev) };
+            f(dev).map_or_else(|e| e.to_errno(), |()| 0)
+        }
+        // SAFETY: the bus is registered while devices exist; `data` points
+        // to `f`, which outlives the walk and which only `call` uses
+        // meanwhile; the iterator passes devices of this bus, pinned (and
+        // so alive) while `call` runs.
+        to_result(unsafe {
+            bindings::bus_for_each_dev(
+                names::bus(),
+                ptr::null_mut(),
+                (&raw mut f).cast(),
+                Some(call::<F>),
+            )
+        })
     }
 
     /// Marks `device_add()` as done; called under the rescan/remove lock.
@@ -420,6 +476,7 @@ impl DrvsimDevice {
 
     /// Takes the device lock.
     pub(crate) fn lock(&self) -> LockedDevice<'_> {
+        // INVARIANT: the lock taken is `self`'s.
         LockedDevice {
             dev: self,
             _lock: DeviceLock::new(self.as_dev()),
@@ -427,11 +484,29 @@ impl DrvsimDevice {
     }
 }
 
-/// A drvsim device whose lock is held.
+/// A drvsim device whose lock is held; not `Send`, as the [`DeviceLock`]
+/// it holds.
+///
+/// # Invariants
+///
+/// `_lock` holds the lock of `dev`.
 pub(crate) struct LockedDevice<'a> {
     dev: &'a DrvsimDevice,
     _lock: DeviceLock<'a>,
 }
+
+// `LockedDevice` must not be `Send` (the device lock is unlocked by the
+// task that took it). Rust cannot bound on `!Send`, so this names a method
+// of a trait that every type has once and every `Send` type twice: the
+// name is ambiguous, and the build fails, if `LockedDevice` is `Send`.
+const _: fn() = || {
+    trait AmbiguousIfSend<A> {
+        fn check() {}
+    }
+    impl<T: ?Sized> AmbiguousIfSend<()> for T {}
+    impl<T: ?Sized + Send> AmbiguousIfSend<u8> for T {}
+    <LockedDevice<'static> as AmbiguousIfSend<_>>::check();
+};
 
 impl LockedDevice<'_> {
     /// The driver bound to the device, stable while the lock is held.

@@ -33,7 +33,10 @@ use kernel::{
     bindings,
     device::Device,
     prelude::*,
-    types::Opaque, //
+    types::{
+        NotThreadSafe,
+        Opaque, //
+    }, //
 };
 
 // Only pointers cross; bindgen's zero-sized `its_array` inside `struct
@@ -120,25 +123,42 @@ impl PinnedDrop for LockClass {
 }
 
 /// Holds a device's lock (`device_lock()`) until dropped.
-pub(crate) struct DeviceLock<'a>(&'a Device);
+///
+/// Not `Send`, as the kernel's lock guards: a mutex must be unlocked by
+/// the task that locked it (and [`MatchLock`] and `LockedDevice`, which
+/// hold one, are not `Send` either).
+///
+/// # Invariants
+///
+/// The current task holds the lock of the device in `.0`, taken by
+/// [`DeviceLock::new`].
+pub(crate) struct DeviceLock<'a>(&'a Device, NotThreadSafe);
 
 impl<'a> DeviceLock<'a> {
     /// Locks `dev`.
     pub(crate) fn new(dev: &'a Device) -> Self {
         // SAFETY: `dev` is a live, initialised device.
         unsafe { drvsim_device_lock(raw(dev)) };
-        Self(dev)
+        // INVARIANT: locked above, by the task that owns the guard, which
+        // cannot be sent to another one.
+        Self(dev, NotThreadSafe)
     }
 }
 
 impl Drop for DeviceLock<'_> {
     fn drop(&mut self) {
-        // SAFETY: locked in `new()`.
+        // SAFETY: the current task holds the lock (type invariant).
         unsafe { drvsim_device_unlock(raw(self.0)) };
     }
 }
 
-/// What one match did to the device lock; undone on drop.
+/// What one match did to the device lock; undone on drop, by the task
+/// that did it: not `Send`, as the kernel's lock guards.
+///
+/// # Invariants
+///
+/// In `Annotated`, lockdep was told that the current task acquired the
+/// device's lock, and nothing has told it the lock was released.
 pub(crate) enum MatchLock<'a> {
     /// Nothing: the default, or the caller already holds the lock.
     None,
@@ -147,8 +167,10 @@ pub(crate) enum MatchLock<'a> {
         /// Held for its `Drop`, which unlocks.
         _guard: DeviceLock<'a>,
     },
-    /// Told lockdep it took the lock (`lockdep_device_class`).
-    Annotated(&'a Device),
+    /// Told lockdep it took the lock (`lockdep_device_class`); lockdep
+    /// tracks the locks each task holds, so the release must come from
+    /// this task too.
+    Annotated(&'a Device, NotThreadSafe),
 }
 
 impl<'a> MatchLock<'a> {
@@ -171,7 +193,9 @@ impl<'a> MatchLock<'a> {
         } else {
             // SAFETY: `dev` is live; only lockdep's bookkeeping changes.
             unsafe { drvsim_device_lockdep_acquire(raw(dev)) };
-            Self::Annotated(dev)
+            // INVARIANT: annotated above, by the task that owns the
+            // value, which cannot be sent to another one.
+            Self::Annotated(dev, NotThreadSafe)
         }
     }
 }
@@ -181,8 +205,8 @@ impl Drop for MatchLock<'_> {
         match self {
             // `DeviceLock` unlocks when dropped.
             Self::None | Self::Locked { .. } => {}
-            // SAFETY: annotated in `enter()`.
-            Self::Annotated(dev) => unsafe { drvsim_device_lockdep_release(raw(dev)) },
+            // SAFETY: annotated by this task (type invariant).
+            Self::Annotated(dev, _) => unsafe { drvsim_device_lockdep_release(raw(dev)) },
         }
     }
 }

@@ -13,7 +13,12 @@ struct lock_class_key;
 struct module;
 struct drvsim_driver;
 
-/* Defined in Rust, exported by exports.c for the driver modules. */
+/*
+ * Defined in Rust, exported by exports.c for the driver modules. The
+ * functions that take a struct device check that it is on the drvsim bus:
+ * NULL or another bus's device gets NULL, false, 0 or -EINVAL (see each in
+ * rust/exports.rs; drvsim_sriov_disable() does nothing).
+ */
 int drvsim_driver_register(struct drvsim_driver *drv, struct module *owner, const char *name);
 void drvsim_driver_unregister(struct drvsim_driver *drv);
 const char *drvsim_device_type(const struct device *dev);

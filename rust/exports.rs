@@ -4,6 +4,12 @@
 //! their `EXPORT_SYMBOL_GPL()`s; `driver.rs` and `region_io.rs` their
 //! callers). Each turns its raw pointers into typed references once and
 //! hands them on; errors become negative errnos.
+//!
+//! The functions that take a `struct device *` first check that it is a
+//! drvsim device (on the drvsim bus, [`DrvsimDevice::from_any`]): a NULL
+//! pointer or another bus's device, a driver module's mistake, gets
+//! `NULL`, `false`, 0 or `-EINVAL` as each documents (`drvsim_sriov_disable()`
+//! does nothing), instead of being taken for the `DrvsimDevice` around it.
 
 use crate::{
     abi::DriverRaw,
@@ -16,6 +22,7 @@ use crate::{
     },
     registration, //
 };
+use core::ptr;
 use kernel::{
     bindings,
     ffi::{
@@ -76,80 +83,84 @@ pub(crate) unsafe extern "C" fn drvsim_driver_unregister(drv: *mut DriverRaw) {
     unsafe { registration::unregister(&*drv) }
 }
 
-/// The type of a drvsim device, NUL-terminated.
+/// The type of a drvsim device, NUL-terminated; NULL if `dev` is not a
+/// drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device.
+/// `dev` must be NULL or a live device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_device_type(dev: *const bindings::device) -> *const c_char {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    let dev = unsafe { DrvsimDevice::from_raw(dev) };
-    dev.type_.as_cstr().as_char_ptr()
+    // SAFETY: NULL or a live device (safety requirement).
+    let dev = unsafe { DrvsimDevice::from_any(dev) };
+    dev.map_or(ptr::null(), |d| d.type_.as_cstr().as_char_ptr())
 }
 
-/// Whether a drvsim device is still present, i.e. not surprise-removed.
+/// Whether a drvsim device is still present, i.e. not surprise-removed;
+/// `false` if `dev` is not a drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device.
+/// `dev` must be NULL or a live device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_device_is_present(dev: *const bindings::device) -> bool {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    unsafe { DrvsimDevice::from_raw(dev) }.is_present()
+    // SAFETY: NULL or a live device (safety requirement).
+    unsafe { DrvsimDevice::from_any(dev) }.is_some_and(|d| d.is_present())
 }
 
 /// Enables `num_vfs` VFs on the PF `dev`, like `pci_enable_sriov()`; 0 or
-/// a negative errno.
+/// a negative errno, `-EINVAL` if `dev` is not a drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a drvsim device bound to the calling driver.
+/// `dev` must be NULL or a live device; a drvsim device must be bound to
+/// the calling driver.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_sriov_enable(
     dev: *mut bindings::device,
     num_vfs: c_int,
 ) -> c_int {
-    // SAFETY: the caller's own bound device, so a live drvsim device
-    // (safety requirement).
-    let pf = unsafe { DrvsimDevice::from_raw(dev) };
+    // SAFETY: NULL or a live device (safety requirement).
+    let pf = unsafe { DrvsimDevice::from_any(dev) }.ok_or(EINVAL);
     let n = u32::try_from(num_vfs).map_err(|_| EINVAL);
-    errno(n.and_then(|n| lifecycle::enable_vfs(pf, n)))
+    errno(pf.and_then(|pf| lifecycle::enable_vfs(pf, n?)))
 }
 
 /// Disables SR-IOV on the PF `dev`, removing its VFs, like
-/// `pci_disable_sriov()`.
+/// `pci_disable_sriov()`; does nothing if `dev` is not a drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a drvsim device bound to the calling driver.
+/// `dev` must be NULL or a live device; a drvsim device must be bound to
+/// the calling driver.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_sriov_disable(dev: *mut bindings::device) {
-    // SAFETY: the caller's own bound device, so a live drvsim device
-    // (safety requirement).
-    lifecycle::remove_vfs(unsafe { DrvsimDevice::from_raw(dev) })
+    // SAFETY: NULL or a live device (safety requirement).
+    if let Some(pf) = unsafe { DrvsimDevice::from_any(dev) } {
+        lifecycle::remove_vfs(pf);
+    }
 }
 
-/// The number of enabled VFs of `dev`.
+/// The number of enabled VFs of `dev`; 0 if `dev` is not a drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device.
+/// `dev` must be NULL or a live device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_sriov_num_vfs(dev: *const bindings::device) -> c_int {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    let n = unsafe { DrvsimDevice::from_raw(dev) }.sriov.num_vfs();
+    // SAFETY: NULL or a live device (safety requirement).
+    let n = unsafe { DrvsimDevice::from_any(dev) }.map_or(0, |d| d.sriov.num_vfs());
     // `parse` caps `totalvfs` far below `c_int::MAX`.
     n as c_int
 }
 
 /// Reads register `offset` of region `index` of `dev` into `*value`: 0,
-/// `-EINVAL` for a bad region or offset, or `-ENXIO` once the device was
-/// surprise-removed.
+/// `-EINVAL` for a bad region or offset or if `dev` is not a drvsim
+/// device, or `-ENXIO` once the device was surprise-removed.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device and `value` valid for a write.
+/// `dev` must be NULL or a live device, and `value` valid for a write.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_region_read32(
     dev: *const bindings::device,
@@ -157,10 +168,10 @@ pub(crate) unsafe extern "C" fn drvsim_region_read32(
     offset: u32,
     value: *mut u32,
 ) -> c_int {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    let dev = unsafe { DrvsimDevice::from_raw(dev) };
+    // SAFETY: NULL or a live device (safety requirement).
+    let dev = unsafe { DrvsimDevice::from_any(dev) }.ok_or(EINVAL);
     errno(
-        dev.region(index)
+        dev.and_then(|d| d.region(index))
             .and_then(|r| r.read32(offset as usize))
             .map(|v| {
                 // SAFETY: `value` is valid for a write (safety requirement).
@@ -170,12 +181,12 @@ pub(crate) unsafe extern "C" fn drvsim_region_read32(
 }
 
 /// Writes `value` to register `offset` of region `index` of `dev`: 0,
-/// `-EINVAL`, `-EPERM` for a read-only register, or `-ENXIO` once the
-/// device was surprise-removed.
+/// `-EINVAL` (as for [`drvsim_region_read32`]), `-EPERM` for a read-only
+/// register, or `-ENXIO` once the device was surprise-removed.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device.
+/// `dev` must be NULL or a live device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_region_write32(
     dev: *const bindings::device,
@@ -183,10 +194,10 @@ pub(crate) unsafe extern "C" fn drvsim_region_write32(
     offset: u32,
     value: u32,
 ) -> c_int {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    let dev = unsafe { DrvsimDevice::from_raw(dev) };
+    // SAFETY: NULL or a live device (safety requirement).
+    let dev = unsafe { DrvsimDevice::from_any(dev) }.ok_or(EINVAL);
     errno(
-        dev.region(index)
+        dev.and_then(|d| d.region(index))
             .and_then(|r| r.write32(offset as usize, value)),
     )
 }
@@ -219,15 +230,78 @@ pub(crate) extern "C" fn drvsim_pause_sample_exit() {
     pause::at(Point::SampleExit);
 }
 
-/// The number of regions of `dev`.
+/// The number of regions of `dev`; 0 if `dev` is not a drvsim device.
 ///
 /// # Safety
 ///
-/// `dev` must be a live drvsim device.
+/// `dev` must be NULL or a live device.
 #[no_mangle]
 pub(crate) unsafe extern "C" fn drvsim_device_regions(dev: *const bindings::device) -> u32 {
-    // SAFETY: the caller passes a live drvsim device (safety requirement).
-    let dev = unsafe { DrvsimDevice::from_raw(dev) };
+    // SAFETY: NULL or a live device (safety requirement).
+    let dev = unsafe { DrvsimDevice::from_any(dev) };
     // `parse` caps `regions` at `REGIONS_MAX`.
-    dev.regions.len() as u32
+    dev.map_or(0, |d| d.regions.len() as u32)
+}
+
+#[kunit_tests(drvsim_exports)]
+mod tests {
+    use super::*;
+    use crate::{
+        device::Spec,
+        names,
+        parse::Name, //
+    };
+
+    /// The exports serve a drvsim device, and refuse NULL and a device of
+    /// no bus, the root device `/sys/devices/drvsim`, instead of taking it
+    /// for a `DrvsimDevice` (whose fields would lie past the end of the
+    /// root device's allocation).
+    #[test]
+    fn exports_check_the_bus() {
+        let dev = Name::parse(b"kunit-exports").and_then(|name| {
+            lifecycle::add_device(Spec {
+                name,
+                type_: Name::parse(b"kunit")?,
+                totalvfs: 0,
+                regions: 1,
+                physfn: None,
+            })
+        });
+        let mut value = 0;
+        let ours = dev.as_ref().map(|d| {
+            let d = d.as_raw();
+            // SAFETY: a live drvsim device; `value` is valid for a write.
+            unsafe {
+                let type_ = CStr::from_char_ptr(drvsim_device_type(d));
+                (
+                    type_.to_bytes() == b"kunit",
+                    drvsim_device_regions(d),
+                    drvsim_region_read32(d, 0, 0, &mut value),
+                )
+            }
+        });
+        let theirs = [ptr::null_mut(), names::root()].map(|d| {
+            // SAFETY: NULL or the root device, which lives as long as the
+            // bus; `value` is valid for a write.
+            unsafe {
+                drvsim_sriov_disable(d);
+                (
+                    drvsim_device_type(d).is_null(),
+                    drvsim_device_is_present(d),
+                    drvsim_sriov_enable(d, 1),
+                    drvsim_sriov_num_vfs(d),
+                    drvsim_region_read32(d, 0, 0, &mut value),
+                    drvsim_region_write32(d, 0, 4, 1),
+                    drvsim_device_regions(d),
+                )
+            }
+        });
+        // Clean up before asserting: a failed assertion runs no destructor.
+        if let Ok(d) = &dev {
+            let _ = lifecycle::remove(d);
+        }
+        let einval = EINVAL.to_errno();
+        assert_eq!(ours.ok(), Some((true, 1, 0)));
+        assert_eq!(theirs, [(true, false, einval, 0, einval, einval, 0); 2]);
+    }
 }

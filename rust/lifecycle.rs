@@ -167,14 +167,17 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
     }
     let pf_ref = DevRef::from(pf);
     for i in 0..n {
-        let spec = Spec {
-            name: pf.name.vf_name(i),
-            type_: vf_type,
-            totalvfs: 0,
-            regions: pf.regions.len() as u32,
-            physfn: Some((pf_ref.clone(), i)),
-        };
-        let vf = match add_device(spec) {
+        // `NewDevice::parse()` made sure that every VF name of the PF fits.
+        let vf = pf.name.vf_name(i).and_then(|name| {
+            add_device(Spec {
+                name,
+                type_: vf_type,
+                totalvfs: 0,
+                regions: pf.regions.len() as u32,
+                physfn: Some((pf_ref.clone(), i)),
+            })
+        });
+        let vf = match vf {
             Ok(vf) => vf,
             Err(e) => {
                 remove_vfs(pf);

@@ -218,6 +218,12 @@ mod tests {
 
     /// Eight devices removed at once, after the busy-name set last grew for
     /// one at a time: the removals' reservations allocate nothing.
+    ///
+    /// A failed assertion ends the test's thread without running
+    /// destructors, so the values are taken with the locks held and the
+    /// names given back before anything is asserted: a failure is
+    /// reported instead of leaving the rescan/remove lock held and the
+    /// names busy for good.
     #[test]
     fn removing_devices_never_allocates() {
         let names: [Name; 8] = core::array::from_fn(|i| {
@@ -225,26 +231,34 @@ mod tests {
             let digit = crate::parse::decimal(i as u32, &mut digits)[0];
             Name::parse(&[b'k', b'u', b'n', b'i', b't', digit]).unwrap()
         });
-        let _rr = rescan_remove::lock();
-        for n in names {
-            assert_eq!(reserve_new(n), Ok(()));
-            release_added(n);
+        let rr = rescan_remove::lock();
+        let mut added = [false; 8];
+        for (n, ok) in names.iter().zip(added.iter_mut()) {
+            *ok = reserve_new(*n).is_ok();
+            if *ok {
+                release_added(*n);
+            }
         }
         let (len, cap) = {
             let busy = BUSY.lock();
             (busy.names.len(), busy.names.capacity())
         };
-        for n in names {
-            reserve_dying(n);
+        for (n, _) in names.iter().zip(added).filter(|(_, ok)| *ok) {
+            reserve_dying(*n);
         }
-        {
+        let (cap_dying, len_dying) = {
             let busy = BUSY.lock();
-            assert_eq!(busy.names.capacity(), cap);
-            assert_eq!(busy.names.len(), len + names.len());
+            (busy.names.capacity(), busy.names.len())
+        };
+        for (n, _) in names.iter().zip(added).filter(|(_, ok)| *ok) {
+            release_gone(*n);
         }
-        for n in names {
-            release_gone(n);
-        }
-        assert_eq!(BUSY.lock().names.len(), len);
+        let len_after = BUSY.lock().names.len();
+        drop(rr);
+
+        assert_eq!(added, [true; 8]);
+        assert_eq!(cap_dying, cap);
+        assert_eq!(len_dying, len + names.len());
+        assert_eq!(len_after, len);
     }
 }

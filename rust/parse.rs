@@ -10,10 +10,12 @@
 
 use kernel::prelude::*;
 
-/// Longest device or type name a user may give, without the NUL.
+/// Longest device or type name, without the NUL: the one limit of every
+/// name, those a user gives and the VF names drvsim makes
+/// (`<pf>-vf<i>`), so that every device can be named wherever a name is
+/// taken (`del_device`, `hot_unplug`, `drvsim_faulty`'s `probe_mode`).
+/// A type also fits a driver's id table (`abi::TYPE_LEN`, NUL included).
 pub const NAME_MAX: usize = 31;
-/// Longest name drvsim makes itself (`<pf>-vf<i>`), without the NUL.
-const NAME_BUF_MAX: usize = NAME_MAX + 3 + 4;
 /// The suffix of a VF's name (before its index) and of its type.
 pub const VF_SUFFIX: &[u8] = b"-vf";
 /// Most virtual functions a physical function may declare.
@@ -25,11 +27,11 @@ pub const REGIONS_MAX: u32 = 256;
 ///
 /// # Invariants
 ///
-/// `len` is in `1..=NAME_BUF_MAX`, `buf[..len]` holds only bytes accepted
+/// `len` is in `1..=NAME_MAX`, `buf[..len]` holds only bytes accepted
 /// by [`Name::parse`], and `buf[len..]` is all NUL.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Name {
-    buf: [u8; NAME_BUF_MAX + 1],
+    buf: [u8; NAME_MAX + 1],
     len: usize,
 }
 
@@ -41,26 +43,27 @@ impl Name {
         if s.is_empty() || s.len() > NAME_MAX || !s.iter().all(ok) || s == b"." || s == b".." {
             return Err(EINVAL);
         }
-        let mut buf = [0u8; NAME_BUF_MAX + 1];
+        let mut buf = [0u8; NAME_MAX + 1];
         buf[..s.len()].copy_from_slice(s);
         // INVARIANT: checked above.
         Ok(Self { buf, len: s.len() })
     }
 
     /// The name of virtual function `index` of the PF named `self`:
-    /// `<pf>-vf<index>`.
-    pub fn vf_name(&self, index: u32) -> Self {
-        let mut out = *self;
+    /// `<pf>-vf<index>`; `EINVAL` if that is longer than [`NAME_MAX`] (a
+    /// PF's name leaves room for its VFs' names, see [`NewDevice::parse`]).
+    pub fn vf_name(&self, index: u32) -> Result<Self> {
+        let mut buf = [0u8; NAME_MAX + 1];
         let mut digits = [0u8; 10];
-        let suffix = Iterator::chain(VF_SUFFIX.iter(), decimal(index, &mut digits).iter());
-        for c in suffix.take(NAME_BUF_MAX - out.len) {
-            // INVARIANT: `VF_SUFFIX` and digits are valid name bytes; at most
-            // `NAME_BUF_MAX` bytes are written (an index of more than four
-            // digits is beyond `TOTALVFS_MAX`).
-            out.buf[out.len] = *c;
-            out.len += 1;
+        let digits = decimal(index, &mut digits);
+        let len = self.len + VF_SUFFIX.len() + digits.len();
+        if len > NAME_MAX {
+            return Err(EINVAL);
         }
-        out
+        buf[..self.len].copy_from_slice(self.as_bytes());
+        buf[self.len..self.len + VF_SUFFIX.len()].copy_from_slice(VF_SUFFIX);
+        buf[self.len + VF_SUFFIX.len()..len].copy_from_slice(digits);
+        Self::parse(&buf[..len])
     }
 
     /// The type of a PF's virtual functions: `<type>-vf`.
@@ -129,7 +132,9 @@ fn parse_u32(s: &[u8], max: u32) -> Result<u32> {
 impl NewDevice {
     /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`, fields
     /// separated by single or repeated spaces, one trailing newline allowed.
-    /// Each option may appear once.
+    /// Each option may appear once. A PF (`totalvfs` not 0) leaves room
+    /// for its VFs within [`NAME_MAX`]: their type `<type>-vf` and their
+    /// names up to `<name>-vf<totalvfs - 1>`.
     pub fn parse(line: &[u8]) -> Result<Self> {
         let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
         let name = Name::parse(words.next().ok_or(EINVAL)?)?;
@@ -156,9 +161,12 @@ impl NewDevice {
             totalvfs: totalvfs.unwrap_or(0),
             regions: regions.unwrap_or(0),
         };
-        // A PF's VFs are of type `<type>-vf`, which must be a valid type.
+        // A PF's VFs are of type `<type>-vf`, which must be a valid type,
+        // and named `<name>-vf<i>`, which must be valid names: the last
+        // one is the longest.
         if this.totalvfs > 0 {
             this.type_.vf_type()?;
+            this.name.vf_name(this.totalvfs - 1)?;
         }
         Ok(this)
     }
@@ -202,13 +210,23 @@ mod tests {
 
     #[test]
     fn vf_names_and_types() {
-        let pf = Name::parse(&[b'p'; NAME_MAX]).unwrap();
-        let vf = pf.vf_name(1023);
-        assert_eq!(&vf.as_bytes()[NAME_MAX..], b"-vf1023");
-        assert_eq!(vf.as_cstr().to_bytes().len(), NAME_MAX + 7);
+        // The longest PF name whose VF 1023 still has a valid name.
+        let pf = Name::parse(&[b'p'; NAME_MAX - 7]).unwrap();
+        let vf = pf.vf_name(1023).unwrap();
+        assert_eq!(&vf.as_bytes()[NAME_MAX - 7..], b"-vf1023");
+        assert_eq!(vf.as_cstr().to_bytes().len(), NAME_MAX);
+        assert_eq!(Name::parse(vf.as_bytes()).ok(), Some(vf));
+        let pf = Name::parse(&[b'p'; NAME_MAX - 6]).unwrap();
+        assert_eq!(pf.vf_name(1023).err(), Some(EINVAL));
+        assert_eq!(pf.vf_name(999).map(|v| v.len), Ok(NAME_MAX));
+        let pf = Name::parse(&[b'p'; NAME_MAX - 3]).unwrap();
+        assert_eq!(pf.vf_name(0).err(), Some(EINVAL));
         assert_eq!(
-            Name::parse(b"pf0").unwrap().vf_name(0).as_bytes(),
-            b"pf0-vf0"
+            Name::parse(b"pf0")
+                .unwrap()
+                .vf_name(0)
+                .map(|v| v.as_bytes() == b"pf0-vf0"),
+            Ok(true)
         );
         assert_eq!(
             Name::parse(b"sample")
@@ -248,6 +266,30 @@ mod tests {
         assert!(nd(&line).is_ok());
         line.extend_from_slice(b" totalvfs=1", GFP_KERNEL).unwrap();
         assert_eq!(nd(&line).err(), Some(EINVAL));
+    }
+
+    /// `<name> totalvfs=<n>` of a name `len` bytes long.
+    fn pf_line(len: usize, totalvfs: &[u8]) -> Result<NewDevice> {
+        let mut line = KVec::new();
+        line.extend_from_slice(&[b'p'; NAME_MAX][..len], GFP_KERNEL)?;
+        line.extend_from_slice(b" totalvfs=", GFP_KERNEL)?;
+        line.extend_from_slice(totalvfs, GFP_KERNEL)?;
+        nd(&line)
+    }
+
+    #[test]
+    fn pf_name_must_leave_room_for_vf_names() {
+        // `<name>-vf<totalvfs - 1>` must fit `NAME_MAX`: one more byte of
+        // name, or one more digit of index, and it does not.
+        assert!(pf_line(NAME_MAX - 7, b"1024").is_ok());
+        assert_eq!(pf_line(NAME_MAX - 6, b"1024").err(), Some(EINVAL));
+        assert!(pf_line(NAME_MAX - 6, b"1000").is_ok());
+        assert!(pf_line(NAME_MAX - 4, b"10").is_ok());
+        assert_eq!(pf_line(NAME_MAX - 4, b"11").err(), Some(EINVAL));
+        assert!(pf_line(NAME_MAX - 4, b"1").is_ok());
+        assert_eq!(pf_line(NAME_MAX - 3, b"1").err(), Some(EINVAL));
+        // Not a PF: the whole length.
+        assert!(pf_line(NAME_MAX, b"0").is_ok());
     }
 
     #[test]

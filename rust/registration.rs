@@ -422,6 +422,10 @@ fn injected(step: Step, st: &DriverState) -> Result {
     Err(ENOMEM)
 }
 
+// `parse::NAME_MAX` bounds types as well as names: a type that `new_id`
+// takes also fits a static id table's entry, NUL included.
+const _: () = assert!(parse::NAME_MAX < crate::abi::TYPE_LEN);
+
 static DRV_ATTR_NEW_ID: Static<bindings::driver_attribute> =
     Static::new(sysfs::drv_attr(c"new_id", None, Some(new_id_store)));
 static DRV_ATTR_REMOVE_ID: Static<bindings::driver_attribute> =

@@ -3,9 +3,10 @@
 //! Static sysfs attribute tables for the bus, its devices and its drivers.
 //!
 //! The driver core keeps pointers to these C structures for as long as the
-//! bus is registered, so they are `static`s built in const context. The
-//! callbacks live next to the state they act on (`bus_attrs.rs`, `sriov.rs`,
-//! `registration.rs`).
+//! bus is registered, so they are `static`s built in const context
+//! ([`Static`]; other C tables the kernel only reads, such as
+//! `file_operations`, use it too). The callbacks live next to the state
+//! they act on (`bus_attrs.rs`, `sriov.rs`, `registration.rs`).
 //! Sample drivers include this file too, for their driver attributes, and
 //! each includer uses only part of it: every includer declares it `pub`.
 
@@ -17,18 +18,62 @@ use kernel::{
     prelude::*, //
 };
 
-/// A C object with a static address that the driver core reads and writes.
+/// A C object with a static address that the kernel reads: a sysfs
+/// attribute, a group, a table of pointers to them, a `bus_type`, a
+/// `file_operations`.
+///
+/// A `static` of it is only possible for a `T` that is [`CTable`]: that is
+/// what makes sharing it between tasks sound.
 ///
 /// # Invariants
 ///
 /// Rust code never forms a reference to the contents, only raw pointers,
-/// which it hands to the driver core; the core does its own locking.
+/// which it hands to C code. Nothing writes the contents while another
+/// task may read them: Rust code writes only before it hands them to the
+/// kernel (a `bus_type` before `bus_register()`), and the kernel only
+/// reads them.
 #[repr(transparent)]
 pub struct Static<T>(UnsafeCell<T>);
 
-// SAFETY: per the type invariant, all accesses go through the driver core,
-// which synchronises them.
-unsafe impl<T> Sync for Static<T> {}
+/// C data that a [`Static`] may share between tasks: plain C structures,
+/// or arrays of pointers to them, which are not `Sync` by themselves
+/// because they hold raw pointers, but which the kernel only reads (it
+/// takes them as `const`).
+///
+/// # Safety
+///
+/// Every user of a value of the implementing type, C code handed a pointer
+/// to it and Rust code, must only read it, and what its pointers lead to
+/// must be readable from any task: then sharing it is sound.
+pub unsafe trait CTable {}
+
+// SAFETY: the driver core and sysfs take these as `const` and only read
+// them; their pointers are to static names and to other `CTable`s, and
+// their callbacks are functions.
+unsafe impl CTable for bindings::device_attribute {}
+// SAFETY: as for `device_attribute`.
+unsafe impl CTable for bindings::bus_attribute {}
+// SAFETY: as for `device_attribute`.
+unsafe impl CTable for bindings::driver_attribute {}
+// SAFETY: as for `device_attribute`.
+unsafe impl CTable for bindings::attribute_group {}
+// SAFETY: NULL-terminated arrays of pointers to `CTable`s, which sysfs
+// only reads (`struct attribute_group.attrs`).
+unsafe impl<const N: usize> CTable for [*mut bindings::attribute; N] {}
+// SAFETY: as for the arrays of attributes (`bus_groups`, `dev_groups`).
+unsafe impl<const N: usize> CTable for [*const bindings::attribute_group; N] {}
+// SAFETY: `bus_register()` takes the bus as `const` and only reads it; its
+// pointers are to a static name, to `CTable`s and to functions.
+unsafe impl CTable for bindings::bus_type {}
+// SAFETY: the VFS only reads file operations (`const struct
+// file_operations *`); they point to functions and to their module
+// (`owner`), which the VFS pins with a reference count of the module's
+// own, not in this structure.
+unsafe impl CTable for bindings::file_operations {}
+
+// SAFETY: by the type invariant nothing writes the contents while they
+// are shared, and `CTable` makes reading them from any task sound.
+unsafe impl<T: CTable> Sync for Static<T> {}
 
 impl<T> Static<T> {
     /// Wraps `value`.
@@ -36,7 +81,8 @@ impl<T> Static<T> {
         Self(UnsafeCell::new(value))
     }
 
-    /// A raw pointer to the contents.
+    /// A raw pointer to the contents, for C code that only reads them
+    /// (`*mut` because C prototypes ask for it).
     pub const fn get(&self) -> *mut T {
         self.0.get()
     }

@@ -3,7 +3,7 @@
 # SR-IOV attributes with PCI's semantics and errnos (Documentation/sysfs.rst).
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 31
+ktap_set_plan 42
 reset_bus
 P=$BUS/devices/pf0
 printf 'pf0 totalvfs=4' > "$BUS/new_device"
@@ -51,5 +51,28 @@ ktap_test_result "the VF and its virtfn link are gone" test ! -e "$BUS/devices/p
 expect_errno 0 "$BUS/hot_unplug" pf0 "hot_unplug of a PF with VFs"
 expect_eq "plain" "$(cd "$BUS/devices" && echo *)" "the PF and its VFs are gone"
 expect_errno ENOENT "$BUS/hot_unplug" pf0 "hot_unplug of an unknown device: ENOENT"
+
+# One limit, 31 characters, for every device name, VFs' included: a PF's
+# name leaves room for <name>-vf<totalvfs - 1>, so that every VF can be
+# named where a name is taken (del_device, hot_unplug, probe_mode).
+L=$(printf '%26s' | tr ' ' l)
+expect_errno EINVAL "$BUS/new_device" "$(printf '%25s' | tr ' ' l) totalvfs=1024" "PF name without room for <name>-vf1023: EINVAL"
+expect_errno EINVAL "$BUS/new_device" "${L}l totalvfs=11" "PF name without room for <name>-vf10: EINVAL"
+expect_errno 0 "$BUS/new_device" "$L totalvfs=11" "the longest PF name for 11 VFs"
+printf 0 > "$BUS/devices/$L/sriov_drivers_autoprobe"
+expect_errno 0 "$BUS/devices/$L/sriov_numvfs" 11 "enable 11 VFs, the last one named with 31 characters"
+expect_errno 0 "$FAULTY/probe_mode" "$L-vf10 fail=5" "probe_mode takes the 31-character VF name"
+printf '%s ok' "$L-vf10" > "$FAULTY/probe_mode"
+expect_errno EINVAL "$FAULTY/probe_mode" "${L}l-vf10 fail=5" "probe_mode of a 32-character name: EINVAL"
+expect_errno 0 "$BUS/del_device" "$L-vf10" "del_device of the 31-character VF name"
+expect_errno EINVAL "$BUS/del_device" "${L}l-vf10" "del_device of a 32-character name: EINVAL"
+expect_errno 0 "$BUS/hot_unplug" "$L-vf9" "hot_unplug of a 30-character VF name"
+printf '%s' "$L" > "$BUS/del_device"
+# new_device does not reserve VF names: enabling a VF whose name a device
+# has taken fails with EEXIST, and enables nothing.
+printf 'pf1 totalvfs=2' > "$BUS/new_device"
+printf 'pf1-vf1' > "$BUS/new_device"
+expect_errno EEXIST "$BUS/devices/pf1/sriov_numvfs" 2 "a VF name that new_device took: EEXIST"
+expect_eq "0 none" "$(cat "$BUS/devices/pf1/sriov_numvfs") $(cd "$BUS/devices" && ls -d pf1-vf0 2>/dev/null || echo none)" "and no VF is left enabled"
 reset_bus
 ktap_finished

@@ -154,28 +154,38 @@ impl Drop for RescanRemoveGuard {
 mod tests {
     use super::*;
 
+    // A failed KUnit assertion ends the test without running destructors:
+    // each test records what it sees, gives the lock back, then asserts, so
+    // that a failure is reported instead of wedging the bus.
+
     #[test]
     fn nests_for_the_owner() {
-        assert_eq!(RESCAN_REMOVE.held_depth(), 0);
+        let mut depths = [0; 5];
+        depths[0] = RESCAN_REMOVE.held_depth();
         let outer = RESCAN_REMOVE.lock();
-        assert_eq!(RESCAN_REMOVE.held_depth(), 1);
+        depths[1] = RESCAN_REMOVE.held_depth();
         {
             let _inner = RESCAN_REMOVE.lock();
-            assert_eq!(RESCAN_REMOVE.held_depth(), 2);
+            depths[2] = RESCAN_REMOVE.held_depth();
             let _innermost = RESCAN_REMOVE.lock();
-            assert_eq!(RESCAN_REMOVE.held_depth(), 3);
+            depths[3] = RESCAN_REMOVE.held_depth();
         }
-        assert_eq!(RESCAN_REMOVE.held_depth(), 1);
+        depths[4] = RESCAN_REMOVE.held_depth();
         drop(outer);
-        assert_eq!(RESCAN_REMOVE.held_depth(), 0);
+        let after = RESCAN_REMOVE.held_depth();
+        assert_eq!(depths, [0, 1, 2, 3, 1]);
+        assert_eq!(after, 0);
     }
 
     #[test]
     fn last_unlock_releases_the_mutex() {
         let g = RESCAN_REMOVE.lock();
-        assert!(RESCAN_REMOVE_MUTEX.try_lock().is_none());
+        let taken_while_held = RESCAN_REMOVE_MUTEX.try_lock().is_some();
         drop(g);
         let m = RESCAN_REMOVE_MUTEX.try_lock();
-        assert!(m.is_some());
+        let taken_after = m.is_some();
+        drop(m);
+        assert!(!taken_while_held);
+        assert!(taken_after);
     }
 }

@@ -65,6 +65,29 @@ for c in "$DRVSIM_ROOT"/tests/compile-fail/*.rs; do
 	fi
 done
 
+# The harness itself, on crafted input (tests/harness/): what a real run
+# could hide must come out as a failure.
+# scan-log.sh: each log's findings match every ERE of its .expect file;
+# an empty one means the log must scan clean.
+for l in "$DRVSIM_ROOT"/tests/harness/scan-log/*.log; do
+	n="harness: scan-log.sh on $(basename "$l")"
+	rc=0
+	findings=$("$S/scan-log.sh" "$l" 2> /dev/null) || rc=$?
+	miss=
+	while IFS= read -r e; do
+		grep -E -q -- "$e" <<< "$findings" || miss="$miss '$e'"
+	done < "${l%.log}.expect"
+	if [ -s "${l%.log}.expect" ] && [ "$rc" != 1 ]; then
+		case_result FAIL "$n" "exit $rc, no finding"
+	elif [ ! -s "${l%.log}.expect" ] && [ "$rc$findings" != 0 ]; then
+		case_result FAIL "$n" "want no finding, got: $findings"
+	elif [ -n "$miss" ]; then
+		case_result FAIL "$n" "not found:$miss; got: $findings"
+	else
+		case_result PASS "$n"
+	fi
+done
+
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config
 # without one option is refused at once, naming the option. The build that

@@ -87,6 +87,19 @@ for l in "$DRVSIM_ROOT"/tests/harness/scan-log/*.log; do
 		case_result PASS "$n"
 	fi
 done
+# results.py: a KUnit suite of the sources that did not report is a
+# failed case, not a case less.
+n="harness: results.py fails a KUnit suite that did not run"
+counts=$(mktemp)
+r=$(python3 "$S/results.py" "$KDIR/source/tools/testing/kunit/kunit.py" \
+	"$DRVSIM_ROOT/tests/harness/results/missing-suite.results" \
+	kunit:drvsim_ran kunit:drvsim_missing 2> "$counts") || true
+if grep -qx 'FAIL kunit:drvsim_missing: .*' <<< "$r" && [ "$(tail -n 1 "$counts")" = "1 1" ]; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r"; tail -n 1 "$counts")"
+fi
+rm -f "$counts"
 
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config
@@ -197,6 +210,15 @@ background_pid=$!
 # 1. The suites: the first flavour's in the foreground.
 out=$DRVSIM_OUT
 run_suite "${flavours[0]}"
+# The sections a whole run reports, each one expected by results.py: every
+# KUnit suite of the sources (its #[kunit_tests(name)] in rust/ or
+# samples/; one whose file is not built would fail here, loudly) and
+# guest-check.sh's own fixed sections.
+expected_sections() {
+	sed -n 's/^#\[kunit_tests(\([A-Za-z0-9_]*\))\]$/kunit:\1/p' \
+		"$DRVSIM_ROOT"/rust/*.rs "$DRVSIM_ROOT"/samples/*.rs
+	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" > .*/\1/p' "$S/guest-check.sh" | grep -vx end
+}
 # eval_suite F: the cases of flavour F's suite, tagged "[F]" but for the
 # first flavour.
 eval_suite() {
@@ -213,7 +235,7 @@ eval_suite() {
 		case_result PASS "${tag}guest: finished"
 	fi
 	counts=$(python3 "$S/results.py" "${kdirs[$f]}/source/tools/testing/kunit/kunit.py" \
-		"$out/$name.results" 2>"$out/$name.counts") || true
+		"$out/$name.results" $(expected_sections) 2>"$out/$name.counts") || true
 	sed "s/^\(PASS\|FAIL\|SKIP\) /\1 $tag/" <<< "$counts"
 	read -r p f2 < <(tail -1 "$out/$name.counts")
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))

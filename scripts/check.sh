@@ -100,6 +100,23 @@ else
 	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r"; tail -n 1 "$counts")"
 fi
 rm -f "$counts"
+# compile-fail.sh: the right error at another line than the case's marker
+# fails the case (bound_into_static.rs with its marker one line up).
+n="harness: compile-fail.sh fails a case whose error is not at its marked line"
+moved=$(mktemp -d)/bound_into_static_moved.rs
+awk '{ l[NR] = $0 } /\/\/~ ERROR / { m = NR; k = $0; sub(/.*\/\/~/, "//~", k) }
+	END { for (i = 1; i <= NR; i++) {
+		if (i == m) sub(/ *\/\/~ ERROR .*/, "", l[i])
+		if (i == m - 1) l[i] = l[i] " " k
+		print l[i] } }' "$DRVSIM_ROOT/tests/compile-fail/bound_into_static.rs" > "$moved"
+if r=$("$S/compile-fail.sh" "$moved" 2>&1); then
+	case_result FAIL "$n" "passed: $(tail -n 1 <<< "$r")"
+elif grep -q 'failed, but not with error\[E0521\] at ' <<< "$(tail -n 1 <<< "$r")"; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tail -n 1 <<< "$r")"
+fi
+rm -rf "$(dirname "$moved")"
 
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config

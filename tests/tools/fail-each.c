@@ -25,17 +25,23 @@
 #include <unistd.h>
 
 #define BUS "/sys/bus/drvsim"
-#define SNAP_MAX 65536
 
 static char *out;
-static size_t len;
+static size_t len, size;
 
+/* Appends s and a newline; the snapshot grows as needed, never truncated. */
 static void add(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (len + n + 2 > SNAP_MAX)
-		return;
+	if (len + n + 2 > size) {
+		size = 2 * (len + n + 2);
+		out = realloc(out, size);
+		if (!out) {
+			perror("fail-each: snapshot");
+			exit(2);
+		}
+	}
 	memcpy(out + len, s, n);
 	len += n;
 	out[len++] = '\n';
@@ -96,8 +102,14 @@ static void driver(const char *dir, const char *name)
 
 static char *snapshot(void)
 {
-	out = calloc(1, SNAP_MAX);
 	len = 0;
+	size = 65536;
+	out = malloc(size);
+	if (!out) {
+		perror("fail-each: snapshot");
+		exit(2);
+	}
+	out[0] = 0;
 	list(BUS "/devices", device);
 	list(BUS "/drivers", driver);
 	list("/sys/devices/drvsim", NULL);

@@ -29,19 +29,25 @@
 static char *out;
 static size_t len, size;
 
-/* Appends s and a newline; the snapshot grows as needed, never truncated. */
+/* Makes room for n more bytes: the snapshot grows, it is never truncated. */
+static void reserve(size_t n)
+{
+	if (len + n <= size)
+		return;
+	size = 2 * (len + n);
+	out = realloc(out, size);
+	if (!out) {
+		perror("fail-each: bus listing");
+		exit(2);
+	}
+}
+
+/* Appends s and a newline. */
 static void add(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (len + n + 2 > size) {
-		size = 2 * (len + n + 2);
-		out = realloc(out, size);
-		if (!out) {
-			perror("fail-each: snapshot");
-			exit(2);
-		}
-	}
+	reserve(n + 2);
 	memcpy(out + len, s, n);
 	len += n;
 	out[len++] = '\n';
@@ -102,13 +108,9 @@ static void driver(const char *dir, const char *name)
 
 static char *snapshot(void)
 {
-	len = 0;
-	size = 65536;
-	out = malloc(size);
-	if (!out) {
-		perror("fail-each: snapshot");
-		exit(2);
-	}
+	out = NULL;
+	len = size = 0;
+	reserve(65536);
 	out[0] = 0;
 	list(BUS "/devices", device);
 	list(BUS "/drivers", driver);

@@ -246,6 +246,10 @@ mod tests {
     /// A reader sleeps 30 ms inside an access while the test revokes:
     /// returns (drops seen by the reader before it left, drops after
     /// revoke returned, whether the reader had left when revoke returned).
+    /// The reader runs on a workqueue of its own, destroyed before this
+    /// returns: that waits until the work item has returned, so no code of
+    /// drvsim.ko runs after the test (a completion signalled by the reader
+    /// would leave the rest of its closure and its drops running).
     fn revoke_waits_for_a_sleeping_reader<S: ReadSide + 'static>() -> (usize, usize, bool) {
         let drops = Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap();
         let r = Arc::pin_init(
@@ -260,7 +264,19 @@ mod tests {
         )
         .unwrap();
         let (r2, inside2, left2, drops2) = (r.clone(), inside.clone(), left.clone(), drops.clone());
-        workqueue::system()
+        // SAFETY: a static name without format directives.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"drvsim_kunit".as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                1,
+            )
+        };
+        assert!(!wq.is_null());
+        // SAFETY: `wq` is a workqueue, destroyed only at the end of this
+        // function, after its last use.
+        let queue = unsafe { workqueue::Queue::from_raw(wq) };
+        queue
             .try_spawn(GFP_KERNEL, move || {
                 let g = r2.try_access();
                 inside2.complete_all();
@@ -276,6 +292,8 @@ mod tests {
         inside.wait_for_completion();
         r.revoke();
         let left_first = left.0.load(Ordering::Acquire);
+        // SAFETY: nothing else queues on `wq`; waits for the reader.
+        unsafe { bindings::destroy_workqueue(wq) };
         (
             left.1.load(Ordering::Relaxed),
             drops.load(Ordering::Relaxed),

@@ -14,13 +14,14 @@
 //! - `access`: measure the cost of one access through each wrapper, alone
 //!   and with a concurrent reader, and put the table in `results`.
 //!
-//! For `devres` and `set`, n is 0 to 4096 (`bound`: 0 to 256, the most
-//! regions a device has) and the objects outlive the
-//! driver data until the next probe, as they do when a file or a work
-//! item still holds them. That is the case revocation exists for, and the
-//! only case in which unbinding revokes them: a `Devres` dropped with the
-//! driver data is dropped without a grace period. So `unbind` then pays
-//! for the revocation, and the benchmark times it from user space.
+//! n is 0 to 4096 (`bound`'s probe fails with `EINVAL` unless the device
+//! has n regions, and a device has at most 256). For `devres` and `set`,
+//! the objects outlive the driver data until the next probe, as they do
+//! when a file or a work item still holds them. That is the case
+//! revocation exists for, and the only case in which unbinding revokes
+//! them: a `Devres` dropped with the driver data is dropped without a
+//! grace period. So `unbind` then pays for the revocation, and the
+//! benchmark times it from user space.
 
 use core::{
     fmt::Write,

@@ -65,6 +65,59 @@ for c in "$DRVSIM_ROOT"/tests/compile-fail/*.rs; do
 	fi
 done
 
+# The harness itself, on crafted input (tests/harness/): what a real run
+# could hide must come out as a failure.
+# scan-log.sh: each log's findings match every ERE of its .expect file;
+# an empty one means the log must scan clean.
+for l in "$DRVSIM_ROOT"/tests/harness/scan-log/*.log; do
+	n="harness: scan-log.sh on $(basename "$l")"
+	rc=0
+	findings=$("$S/scan-log.sh" "$l" 2> /dev/null) || rc=$?
+	miss=
+	while IFS= read -r e; do
+		grep -E -q -- "$e" <<< "$findings" || miss="$miss '$e'"
+	done < "${l%.log}.expect"
+	if [ -s "${l%.log}.expect" ] && [ "$rc" != 1 ]; then
+		case_result FAIL "$n" "exit $rc, no finding"
+	elif [ ! -s "${l%.log}.expect" ] && [ "$rc$findings" != 0 ]; then
+		case_result FAIL "$n" "want no finding, got: $findings"
+	elif [ -n "$miss" ]; then
+		case_result FAIL "$n" "not found:$miss; got: $findings"
+	else
+		case_result PASS "$n"
+	fi
+done
+# results.py: a KUnit suite of the sources that did not report is a
+# failed case, not a case less.
+n="harness: results.py fails a KUnit suite that did not run"
+counts=$(mktemp)
+r=$(python3 "$S/results.py" "$KDIR/source/tools/testing/kunit/kunit.py" \
+	"$DRVSIM_ROOT/tests/harness/results/missing-suite.results" \
+	kunit:drvsim_ran kunit:drvsim_missing 2> "$counts") || true
+if grep -qx 'FAIL kunit:drvsim_missing: .*' <<< "$r" && [ "$(tail -n 1 "$counts")" = "1 1" ]; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r"; tail -n 1 "$counts")"
+fi
+rm -f "$counts"
+# compile-fail.sh: the right error at another line than the case's marker
+# fails the case (bound_into_static.rs with its marker one line up).
+n="harness: compile-fail.sh fails a case whose error is not at its marked line"
+moved=$(mktemp -d)/bound_into_static_moved.rs
+awk '{ l[NR] = $0 } /\/\/~ ERROR / { m = NR; k = $0; sub(/.*\/\/~/, "//~", k) }
+	END { for (i = 1; i <= NR; i++) {
+		if (i == m) sub(/ *\/\/~ ERROR .*/, "", l[i])
+		if (i == m - 1) l[i] = l[i] " " k
+		print l[i] } }' "$DRVSIM_ROOT/tests/compile-fail/bound_into_static.rs" > "$moved"
+if r=$("$S/compile-fail.sh" "$moved" 2>&1); then
+	case_result FAIL "$n" "passed: $(tail -n 1 <<< "$r")"
+elif grep -q 'failed, but not with error\[E0521\] at ' <<< "$(tail -n 1 <<< "$r")"; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tail -n 1 <<< "$r")"
+fi
+rm -rf "$(dirname "$moved")"
+
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config
 # without one option is refused at once, naming the option. The build that
@@ -174,6 +227,15 @@ background_pid=$!
 # 1. The suites: the first flavour's in the foreground.
 out=$DRVSIM_OUT
 run_suite "${flavours[0]}"
+# The sections a whole run reports, each one expected by results.py: every
+# KUnit suite of the sources (its #[kunit_tests(name)] in rust/ or
+# samples/; one whose file is not built would fail here, loudly) and
+# guest-check.sh's own fixed sections.
+expected_sections() {
+	sed -n 's/^[[:space:]]*#\[kunit_tests(\([A-Za-z0-9_]*\))\]$/kunit:\1/p' \
+		"$DRVSIM_ROOT"/rust/*.rs "$DRVSIM_ROOT"/samples/*.rs
+	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" > .*/\1/p' "$S/guest-check.sh" | grep -vx end
+}
 # eval_suite F: the cases of flavour F's suite, tagged "[F]" but for the
 # first flavour.
 eval_suite() {
@@ -190,7 +252,7 @@ eval_suite() {
 		case_result PASS "${tag}guest: finished"
 	fi
 	counts=$(python3 "$S/results.py" "${kdirs[$f]}/source/tools/testing/kunit/kunit.py" \
-		"$out/$name.results" 2>"$out/$name.counts") || true
+		"$out/$name.results" $(expected_sections) 2>"$out/$name.counts") || true
 	sed "s/^\(PASS\|FAIL\|SKIP\) /\1 $tag/" <<< "$counts"
 	read -r p f2 < <(tail -1 "$out/$name.counts")
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # The guest side of `make check`: hand every KUnit result of the drvsim
 # modules and every kselftest script's TAP to the host, one section each.
+# The host expects each KUnit suite of the sources and each fixed section
+# below by name (check.sh, expected_sections): one missing here fails there.
 R=$DRVSIM_RESULTS
 for f in /sys/kernel/debug/kunit/drvsim*/results; do
 	[ -e "$f" ] || continue

@@ -8,6 +8,11 @@ own reader, tools/testing/kunit/kunit.py parse --json; a section whose
 document is incomplete (missing cases, a bail-out) counts as one failed
 case, so a script that died half-way cannot pass.
 
+Usage: results.py KUNIT_PY RESULTS [SECTION...]: each SECTION named is
+expected (every KUnit suite of the sources, for one); one the channel
+lacks counts as a failed case, so a suite that never ran cannot pass by
+its absence.
+
 Prints "PASS|FAIL|SKIP <section>: <case>" lines and, last, the counts as
 "<passed> <failed>" on stderr's final line for the caller.
 """
@@ -63,11 +68,14 @@ def cases(node, prefix):
         yield from cases(g, g["name"])
 
 def main():
-    kunit_py, results = sys.argv[1], sys.argv[2]
+    kunit_py, results, expected = sys.argv[1], sys.argv[2], sys.argv[3:]
     passed = failed = 0
     secs = sections(results)
     if not secs:
         print("FAIL results: the guest reported no test section")
+        failed += 1
+    for name in sorted(set(expected) - set(secs)):
+        print(f"FAIL {name}: not reported (it did not run)")
         failed += 1
     # "kselftest-run[:<variant>]": the output of run_kselftest.sh, whose
     # tests are reported as "kselftest[-<variant>]:<test>".

@@ -12,15 +12,24 @@ log=${1:?usage: scan-log.sh LOG}
 # a drvsim module ("[drvsim" after a symbol); data races entirely inside
 # the core kernel, which drvsim cannot fix and which a 2-vCPU TCG guest
 # makes more likely to be seen, are listed on stderr as filtered
-# (Documentation/testing.rst, "Kernel flavours").
+# (Documentation/testing.rst, "Kernel flavours"). Every line of a report
+# is still scanned for the other kinds, as another CPU's splat can be
+# printed in its middle; and a report that never reaches its closing
+# "====" (cut off by a panic, a timeout, the next report) is a finding,
+# as what it lacks may be the drvsim frame.
 tr -d '\r' < "$log" | awk '
-	inkcsan && /(^|\] )=+$/ {
+	function kcsan_end(closed) {
 		if (drv) { print "splat: kcsan: " title; found = 1 }
+		else if (!closed) { print "splat: kcsan (report cut off): " title; found = 1 }
 		else print "filtered (no drvsim frame): " title > "/dev/stderr"
-		inkcsan = 0; next
+		inkcsan = 0
 	}
-	inkcsan { if (/\[drvsim/) drv = 1; next }
-	/BUG: KCSAN:/ { inkcsan = 1; drv = /\[drvsim/; title = $0; next }
+	inkcsan && /(^|\] )=+$/ { kcsan_end(1); next }
+	/BUG: KCSAN:/ {
+		if (inkcsan) kcsan_end(0)
+		inkcsan = 1; drv = /\[drvsim/; title = $0; next
+	}
+	inkcsan && /\[drvsim/ { drv = 1 }
 	/possible (circular|recursive) locking|inconsistent lock state|lock held when returning|bad unlock balance|suspicious RCU usage|held lock freed|possible irq lock inversion|circular locking/ { kind = "lockdep" }
 	/BUG: KASAN:/ { kind = "kasan" }
 	/unreferenced object 0x/ { kind = "kmemleak" }
@@ -36,5 +45,5 @@ tr -d '\r' < "$log" | awk '
 	/WARNING:/ && kind == "" { kind = "WARNING" }
 	/Call [Tt]race:/ && kind == "" { kind = "stack dump" }
 	kind != "" { print "splat: " kind ": " $0; found = 1; kind = "" }
-	END { exit found }
+	END { if (inkcsan) kcsan_end(0); exit found }
 '

@@ -11,7 +11,7 @@
 #   one as a "BUG:" line, which the log scan would flag too).
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 16
+ktap_set_plan 17
 reset_bus
 M=$MODULES/drvsim_pair.ko
 P=$BUS/drivers/drvsim_pair
@@ -45,7 +45,8 @@ insmod $M probe_ms=1000
 printf 'y0 type=pair-y' > "$BUS/new_device"
 $W "$P/new_id" pair-y > /tmp/new_id.out &
 wp=$!
-sleep 0.3
+# Pinned once the writer sleeps in the companion's probe.
+ktap_test_result "the new_id attach is in the companion's probe" wait_until 60 in_kernel $wp '\[drvsim_pair\]'
 t0=$(now)
 rmmod drvsim_pair
 t1=$(now)

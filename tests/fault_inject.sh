@@ -14,7 +14,7 @@
 # scan at the end of the run covers what the failures freed.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 31
 reset_bus
 S=$BUS/drivers/drvsim_sample
 K=/sys/kernel/debug/drvsim
@@ -109,6 +109,21 @@ fail_each "device creation, drvsim's allocations" "$BUS/new_device" "fi0 regions
 fail_each "probe, drvsim's allocation" "$S/bind" fp0 "$S/unbind" fp0
 fail_each "VF creation, drvsim's allocations" "$N" 2 "$N" 0
 fail_each "new_id, drvsim's allocation" "$FAULTY/new_id" unused "$FAULTY/remove_id" unused
+# fail-each itself: a bus whose snapshot is well past 64 KiB (500 unbound
+# VFs of a PF with a long name), and an unbind (which reaches no failure
+# point) of the device that sorts last, with an undo that undoes nothing.
+# The change comes after the first 64 KiB of the snapshot and must be
+# reported: the tool once kept 64 KiB of it and dropped the rest silently.
+pf=fs0123456789abcdefghijkl
+printf '%s totalvfs=500' $pf > "$BUS/new_device"
+echo 0 > "$BUS/devices/$pf/sriov_drivers_autoprobe"
+echo 500 > "$BUS/devices/$pf/sriov_numvfs"
+printf zz0 > "$BUS/new_device"
+r=$($BIN/fail-each "$S/unbind" zz0 "$BUS/drivers_autoprobe" 1)
+expect_eq "bad 1 changed" "$(echo "$r" | tail -1 | cut -d' ' -f7-8) $(echo "$r" | grep -c 'the bus changed' | sed 's/^1$/changed/')" \
+	"fail-each reports a change past 64 KiB of its snapshot"
+printf $pf > "$BUS/del_device"
+printf zz0 > "$BUS/del_device"
 echo > $FF/inject
 echo N > $FS/cache-filter
 

@@ -39,8 +39,8 @@ expect_eq drvsim_faulty "$(driver_of f3)" "sleep binds afterwards"
 printf 'f4 block' > "$M"
 (printf 'f4 type=faulty' > "$BUS/new_device") &
 P=$!
-sleep 1
-ktap_test_result "block holds new_device inside probe" alive $P
+# Inside the probe once the writer sleeps in drvsim_faulty's code.
+ktap_test_result "block holds new_device inside probe" wait_until 60 in_kernel $P '\[drvsim_faulty\]'
 # The rest of the bus works while f4's probe holds its device lock.
 expect_errno 0 "$BUS/new_device" "s1" "new_device of another device while a probe blocks"
 expect_eq drvsim_sample "$(driver_of s1)" "another device binds while a probe blocks"

@@ -30,7 +30,7 @@ hammer_across_unbind() {
 }
 
 ktap_print_header
-ktap_set_plan 29
+ktap_set_plan 30
 reset_bus
 
 printf 'rv0 type=sample regions=4' > "$BUS/new_device"
@@ -63,7 +63,8 @@ printf 'rv1 type=sample regions=1' > "$BUS/new_device"
 wait_until 5 test -c /dev/drvsim-rv1
 $R hold /dev/drvsim-rv1 60000 > /tmp/hold &
 h=$!
-sleep 0.5
+# Inside the access once the reader sleeps in drvsim_sample's code.
+ktap_test_result "a reader sleeps inside an access" wait_until 60 in_kernel $h '\[drvsim_sample\]'
 ns=$($BIN/timed-write "$SAMPLE/unbind" rv1)
 ktap_print_msg "unbind with a sleeping reader took $((ns / 1000000)) ms"
 ktap_test_result "unbind with a sleeping reader finishes within 5 s" test "$ns" -lt 5000000000

@@ -39,7 +39,7 @@ impl drvsim::Driver for Cf {
         dev: &'bound drvsim::Device<Core<'_>>,
         _info: Option<&'bound ()>,
     ) -> impl PinInit<Arc<BoundRegion<'bound>>, Error> + 'bound {
-        share_with_files(dev.bound_region(0)?)
+        share_with_files(dev.bound_region(0)?) //~ ERROR E0521
     }
 }
 

@@ -35,7 +35,7 @@ impl drvsim::Driver for Cf {
         _info: Option<&'bound ()>,
     ) -> impl PinInit<(), Error> + 'bound {
         let region = dev.bound_region(0)?;
-        KEPT.populate(region);
+        KEPT.populate(region); //~ ERROR E0521
         Ok(())
     }
 }

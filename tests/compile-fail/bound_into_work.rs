@@ -30,7 +30,7 @@ impl drvsim::Driver for Cf {
         _info: Option<&'bound ()>,
     ) -> impl PinInit<(), Error> + 'bound {
         let region = dev.bound_region(0)?;
-        workqueue::system().try_spawn(GFP_KERNEL, move || {
+        workqueue::system().try_spawn(GFP_KERNEL, move || { //~ ERROR E0521
             let _ = region.read32(0);
         })?;
         Ok(())

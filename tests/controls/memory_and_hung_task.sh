@@ -30,10 +30,20 @@
 BUS=/sys/bus/drvsim
 F=$BUS/drivers/drvsim_faulty
 S=$BUS/drivers/drvsim_sample
+# in_module PID MODULE: wait (60 s at most) until PID sleeps in MODULE's
+# code, rather than guess how long a loaded guest takes to get there.
+in_module() {
+	local n=600
+	until grep -q "\[$2\]" "/proc/$1/stack" 2>/dev/null; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
 
 echo "m0 block" > $F/probe_mode
 echo "m0 type=faulty" > $BUS/new_device &
-sleep 1
+in_module $! drvsim_faulty
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko &
 sleep 8
@@ -45,7 +55,7 @@ insmod /drvsim/modules/drvsim_sample.ko hold_ignores_revoke=1
 printf 'h0 type=sample regions=1' > $BUS/new_device
 sleep 0.5
 /drvsim/bin/regfile hold /dev/drvsim-h0 8000 &
-sleep 0.5
+in_module $! drvsim_sample
 /drvsim/bin/timed-write $S/unbind h0
 wait
 

@@ -107,6 +107,14 @@ blocked() {
 	[ "$(task_state "$1")" = D ]
 }
 
+# in_kernel PID PATTERN: does PID's kernel stack (/proc/PID/stack) have a
+# frame matching PATTERN (a grep regex: a function, or a module as
+# '\[drvsim_faulty\]')? Where a task sleeps, which a test can wait for
+# instead of guessing how long it takes to get there.
+in_kernel() {
+	grep -q -- "$2" "/proc/$1/stack" 2>/dev/null
+}
+
 FAULTY=$BUS/drivers/drvsim_faulty
 
 # reload_drvsim PARAMS...: unload the samples and drvsim, load drvsim with

@@ -25,17 +25,29 @@
 #include <unistd.h>
 
 #define BUS "/sys/bus/drvsim"
-#define SNAP_MAX 65536
 
 static char *out;
-static size_t len;
+static size_t len, size;
 
+/* Makes room for n more bytes: the snapshot grows, it is never truncated. */
+static void reserve(size_t n)
+{
+	if (len + n <= size)
+		return;
+	size = 2 * (len + n);
+	out = realloc(out, size);
+	if (!out) {
+		perror("fail-each: bus listing");
+		exit(2);
+	}
+}
+
+/* Appends s and a newline. */
 static void add(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (len + n + 2 > SNAP_MAX)
-		return;
+	reserve(n + 2);
 	memcpy(out + len, s, n);
 	len += n;
 	out[len++] = '\n';
@@ -96,8 +108,10 @@ static void driver(const char *dir, const char *name)
 
 static char *snapshot(void)
 {
-	out = calloc(1, SNAP_MAX);
-	len = 0;
+	out = NULL;
+	len = size = 0;
+	reserve(65536);
+	out[0] = 0;
 	list(BUS "/devices", device);
 	list(BUS "/drivers", driver);
 	list("/sys/devices/drvsim", NULL);

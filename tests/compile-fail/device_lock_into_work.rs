@@ -37,7 +37,7 @@ module! {
 /// Locks `dev` here and unlocks it from the system workqueue.
 pub fn unlock_elsewhere(dev: &'static Device) -> Result {
     let guard = device_lock::DeviceLock::new(dev);
-    workqueue::system().try_spawn(GFP_KERNEL, move || drop(guard))?;
+    workqueue::system().try_spawn(GFP_KERNEL, move || drop(guard))?; //~ ERROR E0277
     Ok(())
 }
 

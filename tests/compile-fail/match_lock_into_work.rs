@@ -38,7 +38,7 @@ module! {
 /// Matches `dev` here and undoes it from the system workqueue.
 pub fn unlock_elsewhere(dev: &'static Device) -> Result {
     let guard = device_lock::MatchLock::enter(dev, || false);
-    workqueue::system().try_spawn(GFP_KERNEL, move || drop(guard))?;
+    workqueue::system().try_spawn(GFP_KERNEL, move || drop(guard))?; //~ ERROR E0277
     Ok(())
 }
 

@@ -16,7 +16,7 @@ pub mod sysfs;
 use sysfs::Static;
 
 /// Shared by every task, written by none in particular.
-static COUNT: Static<Cell<u32>> = Static::new(Cell::new(0));
+static COUNT: Static<Cell<u32>> = Static::new(Cell::new(0)); //~ ERROR E0277
 
 module! {
     type: Cf,

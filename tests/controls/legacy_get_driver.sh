@@ -39,7 +39,8 @@ leaked=$(cut -d. -f1 /proc/uptime)
 echo "y0 type=pair-y" > $B/new_device
 insmod $M probe_ms=2000
 echo pair-y > $P/new_id &
-sleep 0.5
+# rmmod once the attach is inside the companion's probe, not a guess later.
+wait_until 60 in_kernel $! '\[drvsim_pair\]'
 rmmod drvsim_pair
 wait
 

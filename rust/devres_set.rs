@@ -376,16 +376,14 @@ impl<T> Deref for SetGuard<'_, T> {
 #[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_devres_set)]
 mod tests {
+    use super::super::revocable_variants::TestQueue;
     use super::*;
-    use core::sync::atomic::AtomicBool;
     use kernel::{
-        sync::Completion,
         time::delay::{
             fsleep,
             udelay, //
         },
-        time::Delta,
-        workqueue, //
+        time::Delta, //
     };
 
     /// Counts its drops in a shared counter.
@@ -498,11 +496,11 @@ mod tests {
             let m = set
                 .add::<SlowDrop, Error>(Ok(SlowDrop(state.clone())))
                 .unwrap();
-            let done = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
-            let (set2, m2, done2) = (set.clone(), m.clone(), done.clone());
+            let (set2, m2) = (set.clone(), m.clone());
             // The side that drops the object runs in a work item; this
             // task joins in once the drop has started.
-            workqueue::system()
+            let wq = TestQueue::new().unwrap();
+            wq.queue()
                 .try_spawn(GFP_KERNEL, move || {
                     if revoke_drops_it {
                         set2.revoke_all();
@@ -510,7 +508,6 @@ mod tests {
                         // SAFETY: no reader.
                         unsafe { set2.remove(&m2) };
                     }
-                    done2.complete_all();
                 })
                 .unwrap();
             while !state.0.load(Ordering::Acquire) {
@@ -522,8 +519,10 @@ mod tests {
             } else {
                 set.revoke_all();
             }
-            assert!(state.1.load(Ordering::Acquire));
-            done.wait_for_completion();
+            let complete = state.1.load(Ordering::Acquire);
+            // Waits for the work item.
+            drop(wq);
+            assert!(complete);
         }
     }
 
@@ -638,9 +637,9 @@ mod tests {
             GFP_KERNEL,
         )
         .unwrap();
-        let done = Arc::pin_init(Completion::new(), GFP_KERNEL).unwrap();
-        let (s2, done2) = (s.clone(), done.clone());
-        workqueue::system()
+        let s2 = s.clone();
+        let wq = TestQueue::new().unwrap();
+        wq.queue()
             .try_spawn(GFP_KERNEL, move || {
                 let g = rcu::read_lock();
                 if s2.set.access_with_guard(&s2.member, &g).is_some() {
@@ -653,15 +652,16 @@ mod tests {
                     s2.dropped_while_inside.store(n != 0, Ordering::Relaxed);
                 }
                 drop(g);
-                done2.complete_all();
             })
             .unwrap();
         while !s.inside.load(Ordering::Acquire) {
             fsleep(Delta::from_millis(1));
         }
-        assert_eq!(s.set.revoke_all(), 1);
-        assert_eq!(s.drops.load(Ordering::Relaxed), 1);
-        done.wait_for_completion();
+        let revoked = s.set.revoke_all();
+        let drops = s.drops.load(Ordering::Relaxed);
+        // Waits for the reader.
+        drop(wq);
+        assert_eq!((revoked, drops), (1, 1));
         assert!(!s.dropped_while_inside.load(Ordering::Relaxed));
     }
 }

@@ -217,6 +217,53 @@ impl<T, L> Deref for SleepableGuard<'_, T, L> {
     }
 }
 
+/// A workqueue of a KUnit case's own. Dropping it waits until every work
+/// item queued on it has returned, so that no code of drvsim.ko runs after
+/// the case: a completion signalled by a work item would leave the rest of
+/// its closure and its drops running, maybe past the module's unload.
+///
+/// # Invariants
+///
+/// `.0` is a workqueue this owns, destroyed only by `drop`.
+#[cfg(drvsim_bus)]
+pub(crate) struct TestQueue(*mut bindings::workqueue_struct);
+
+#[cfg(drvsim_bus)]
+impl TestQueue {
+    /// Allocates the workqueue (`WQ_UNBOUND`, one work item at a time).
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: a static name without format directives.
+        let wq = unsafe {
+            bindings::alloc_workqueue_noprof(
+                c"drvsim_kunit".as_char_ptr(),
+                bindings::wq_flags_WQ_UNBOUND,
+                1,
+            )
+        };
+        if wq.is_null() {
+            return Err(ENOMEM);
+        }
+        // INVARIANT: allocated above, owned by the value returned.
+        Ok(Self(wq))
+    }
+
+    /// The queue, to spawn work items on.
+    pub(crate) fn queue(&self) -> &kernel::workqueue::Queue {
+        // SAFETY: `self.0` is a live workqueue (type invariant), destroyed
+        // only when `self` is dropped, which the borrow excludes.
+        unsafe { kernel::workqueue::Queue::from_raw(self.0) }
+    }
+}
+
+#[cfg(drvsim_bus)]
+impl Drop for TestQueue {
+    fn drop(&mut self) {
+        // SAFETY: the workqueue is ours (type invariant); destroying it
+        // waits for the work items queued on it.
+        unsafe { bindings::destroy_workqueue(self.0) };
+    }
+}
+
 #[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_revocable_variants)]
 mod tests {
@@ -230,8 +277,7 @@ mod tests {
         time::{
             delay::fsleep,
             Delta, //
-        },
-        workqueue, //
+        }, //
     };
 
     /// Counts its drops.
@@ -246,10 +292,7 @@ mod tests {
     /// A reader sleeps 30 ms inside an access while the test revokes:
     /// returns (drops seen by the reader before it left, drops after
     /// revoke returned, whether the reader had left when revoke returned).
-    /// The reader runs on a workqueue of its own, destroyed before this
-    /// returns: that waits until the work item has returned, so no code of
-    /// drvsim.ko runs after the test (a completion signalled by the reader
-    /// would leave the rest of its closure and its drops running).
+    /// The reader runs on a [`TestQueue`].
     fn revoke_waits_for_a_sleeping_reader<S: ReadSide + 'static>() -> (usize, usize, bool) {
         let drops = Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap();
         let r = Arc::pin_init(
@@ -264,19 +307,8 @@ mod tests {
         )
         .unwrap();
         let (r2, inside2, left2, drops2) = (r.clone(), inside.clone(), left.clone(), drops.clone());
-        // SAFETY: a static name without format directives.
-        let wq = unsafe {
-            bindings::alloc_workqueue_noprof(
-                c"drvsim_kunit".as_char_ptr(),
-                bindings::wq_flags_WQ_UNBOUND,
-                1,
-            )
-        };
-        assert!(!wq.is_null());
-        // SAFETY: `wq` is a workqueue, destroyed only at the end of this
-        // function, after its last use.
-        let queue = unsafe { workqueue::Queue::from_raw(wq) };
-        queue
+        let wq = TestQueue::new().unwrap();
+        wq.queue()
             .try_spawn(GFP_KERNEL, move || {
                 let g = r2.try_access();
                 inside2.complete_all();
@@ -292,8 +324,8 @@ mod tests {
         inside.wait_for_completion();
         r.revoke();
         let left_first = left.0.load(Ordering::Acquire);
-        // SAFETY: nothing else queues on `wq`; waits for the reader.
-        unsafe { bindings::destroy_workqueue(wq) };
+        // Waits for the reader.
+        drop(wq);
         (
             left.1.load(Ordering::Relaxed),
             drops.load(Ordering::Relaxed),

@@ -46,6 +46,16 @@ stamp=$out/.drvsim-built
 if [ -f "$stamp" ] && [ -f "$out/$(kernel_image)" ]; then
 	echo "$out"; exit 0
 fi
+# One build of a directory at a time: two `make` commands (two clones, or
+# a clone's check and vm) that reach here together would configure and
+# build the same tree at once and break it. The second waits, then finds
+# the stamp.
+mkdir -p "$DRVSIM_CACHE/build"
+exec 9> "$out.lock"
+flock 9
+if [ -f "$stamp" ] && [ -f "$out/$(kernel_image)" ]; then
+	echo "$out"; exit 0
+fi
 
 # Check every line of our fragments made it into .config (a later
 # fragment's line for a symbol replaces an earlier one's): kconfig drops a

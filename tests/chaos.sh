@@ -73,8 +73,9 @@ running() {
 
 NEW='c0 c1 c2 cp'
 NAMES='c0 c1 c2 cp cp-vf0 cp-vf1 c0-vf1'
-OPTS="'' ' regions=2' ' type=faulty' ' type=faulty regions=1' ' totalvfs=2 regions=1' \
-	' type=faulty totalvfs=2' ' type=pair' ' type=pair-front' ' type=bench' ' type=other regions=1'"
+OPTS="'' ' regions=2' ' regions=3' ' type=faulty' ' type=faulty regions=1' \
+	' totalvfs=2 regions=1' ' totalvfs=2 regions=2' ' type=faulty totalvfs=2' ' type=pair' \
+	' type=pair-front' ' type=bench regions=1' ' type=other regions=1'"
 DRIVERS='drvsim_sample drvsim_faulty drvsim_pair drvsim_pair_companion drvsim_bench'
 TYPES='sample faulty sample-vf faulty-vf pair pair-front bench other'
 nl='
@@ -83,7 +84,7 @@ nl='
 # op: one random operation. Sysfs writes are the shell's own printf (one
 # write(2), no fork); the register files go through regfile.
 op() {
-	local k f v
+	local k f v t
 	rnd 16
 	case $R in
 	0 | 1)
@@ -98,17 +99,35 @@ op() {
 	4) k=remove; pick $NAMES; f=$BUS/devices/$P/remove v=1 ;;
 	5 | 6)
 		k=bind
-		pick $DRIVERS
-		f=$BUS/drivers/$P/bind
 		pick $NAMES
 		v=$P
+		pick $DRIVERS
+		# Three times in four, the driver of the device's type.
+		rnd 4
+		if [ $R != 0 ] && read -r t 2> /dev/null < "$BUS/devices/$v/type"; then
+			case $t in
+			sample*) P=drvsim_sample ;;
+			faulty*) P=drvsim_faulty ;;
+			pair-front) P=drvsim_pair ;;
+			pair) P=drvsim_pair_companion ;;
+			bench) P=drvsim_bench ;;
+			esac
+		fi
+		f=$BUS/drivers/$P/bind
 		;;
 	7)
 		k=unbind
-		pick $DRIVERS
-		f=$BUS/drivers/$P/unbind
 		pick $NAMES
 		v=$P
+		pick $DRIVERS
+		# Three times in four, the driver the device is bound to.
+		rnd 4
+		if [ $R != 0 ]; then
+			for t in $DRIVERS; do
+				[ -e "$BUS/drivers/$t/$v" ] && P=$t
+			done
+		fi
+		f=$BUS/drivers/$P/unbind
 		;;
 	8)
 		k=driver_override

@@ -190,6 +190,13 @@ op() {
 		k=regfile
 		pick $NAMES
 		f=/dev/drvsim-$P
+		# Three times in four, a file that exists, if any does (the
+		# draws are the same either way).
+		rnd 4
+		t=$R
+		rnd 64
+		set -- /dev/drvsim-*
+		[ $t != 0 ] && [ -e "$1" ] && eval "f=\${$((R % $# + 1))}"
 		pick read write pread pwrite hold
 		case $P in
 		read) rnd 3; set -- read "$R"; pick 0 4 8 12 252 256 ;;

@@ -18,8 +18,9 @@
 # Probe modes (Documentation/sysfs.rst): ok, fail=<errno>, defer and
 # sleep=1..200 ms only. Not block: a blocked probe waits for a write to
 # drvsim_faulty's release, and an rmmod of drvsim_faulty meanwhile removes
-# that file first and then waits for the probe, so nothing could release
-# it (and an insmod probes before the file exists). Not register_driver:
+# that file first and then waits for the probe (in klist_remove() for a
+# new_device writer's probe, in kernfs_drain() for a bind writer's), so
+# nothing but a signal could end it. Not register_driver:
 # with lockdep_device_class=1, as the suite runs, lockdep reports it on
 # purpose (Documentation/bugs.rst). Not oops. Sleeps stay far below the
 # hung-task timeout, since writers wait for the device lock in D state.

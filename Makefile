@@ -8,7 +8,7 @@
 #   make check      the whole test suite (style checks included)
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
-#   make soak       10,000 hot-plug cycles: kmemleak and slab usage
+#   make soak       10,000 hot-plug cycles: kmemleak and slab usage; 600 s of chaos
 #   make kselftest-install [INSTALL_PATH=dir]   the suite as a kselftest package
 #   make kselftest-tar     the same, packed: .out/kselftest.tar.gz
 #   make config-fragment   what a kernel of your own needs (a config fragment)

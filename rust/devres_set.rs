@@ -186,7 +186,9 @@ impl RevocableSet {
 
     /// Revokes every member with one grace period and drops their objects.
     /// Returns how many objects this call dropped; 0 if the set was revoked
-    /// already.
+    /// already, in which case it returns at once, maybe while the first
+    /// call still drops the objects (only the device's devres action calls
+    /// it, once).
     pub fn revoke_all(&self) -> usize {
         let revoked = {
             let mut members = self.members.lock();
@@ -318,7 +320,11 @@ impl<T: Send + Sync + 'static> SetDevres<T> {
         // binding (the set was not revoked, and is revoked only when that
         // binding ends), so the set cannot be revoked while the reference
         // lives; the member could leave the set only if `self` were
-        // dropped, which the borrow of `self` excludes.
+        // dropped, which the borrow of `self` excludes. (As for the
+        // kernel's `Devres::access()`, this relies on no `&Device<Bound>`
+        // being used after the device's devres list released this set:
+        // code that the list releases later, such as a threaded interrupt
+        // handler registered before the set, must not call it.)
         Ok(unsafe { self.data.data.access() })
     }
 

@@ -230,7 +230,7 @@ pub(crate) struct TestQueue(*mut bindings::workqueue_struct);
 
 #[cfg(drvsim_bus)]
 impl TestQueue {
-    /// Allocates the workqueue (`WQ_UNBOUND`, one work item at a time).
+    /// Allocates the workqueue (`WQ_UNBOUND`).
     pub(crate) fn new() -> Result<Self> {
         // SAFETY: a static name without format directives.
         let wq = unsafe {

@@ -232,7 +232,7 @@ run_suite "${flavours[0]}"
 # samples/; one whose file is not built would fail here, loudly) and
 # guest-check.sh's own fixed sections.
 expected_sections() {
-	sed -n 's/^[[:space:]]*#\[kunit_tests(\([A-Za-z0-9_]*\))\]$/kunit:\1/p' \
+	sed -n 's/^[[:space:]]*#\[kunit_tests(\([A-Za-z0-9_]*\))\].*/kunit:\1/p' \
 		"$DRVSIM_ROOT"/rust/*.rs "$DRVSIM_ROOT"/samples/*.rs
 	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" > .*/\1/p' "$S/guest-check.sh" | grep -vx end
 }

@@ -24,7 +24,10 @@ tr -d '\r' < "$log" | awk '
 		else print "filtered (no drvsim frame): " title > "/dev/stderr"
 		inkcsan = 0
 	}
-	inkcsan && /(^|\] )=+$/ { kcsan_end(1); next }
+	# A "====" line ends the report, or opens the next one (KASAN, lockdep
+	# and KCSAN reports start with one too): the line after it tells.
+	pend { pend = 0; kcsan_end(!/BUG:|WARNING:/) }
+	inkcsan && /(^|\] )=+$/ { pend = 1; next }
 	/BUG: KCSAN:/ {
 		if (inkcsan) kcsan_end(0)
 		inkcsan = 1; drv = /\[drvsim/; title = $0; next
@@ -45,5 +48,5 @@ tr -d '\r' < "$log" | awk '
 	/WARNING:/ && kind == "" { kind = "WARNING" }
 	/Call [Tt]race:/ && kind == "" { kind = "stack dump" }
 	kind != "" { print "splat: " kind ": " $0; found = 1; kind = "" }
-	END { if (inkcsan) kcsan_end(0); exit found }
+	END { if (inkcsan) kcsan_end(pend); exit found }
 '

@@ -63,9 +63,10 @@ echo 3 > $K/fail_register_step
 echo 5000 > $K/fail_register_wait_ms
 $BIN/load-module $MODULES/drvsim_faulty.ko > /tmp/load.out &
 p=$!
-wait_until 10 test -e "$FAULTY/new_id"
-# drvsim_faulty's failure is decided (it waits for a dynamic id); with
-# the knob off, the companion's registration from the probe succeeds.
+# Once the loader sleeps in the injected failure's wait, drvsim_faulty's
+# failure is decided; with the knob off, the companion's registration
+# from the probe succeeds.
+wait_until 60 in_kernel $p msleep
 echo 0 > $K/fail_register_step
 printf 'fx register_driver' > "$FAULTY/probe_mode"
 printf 'fx type=faulty' > "$BUS/new_device"

@@ -4,8 +4,8 @@
 # steps (fail_init_step, Documentation/sysfs.rst) reaches insmod as ENOMEM
 # and leaves nothing behind (no debugfs knobs pointing at freed statics, no
 # root device, no bus); a load after that works. An open debugfs file of
-# drvsim's (a pause point) pins drvsim.ko: rmmod is refused with EBUSY
-# until it is closed, instead of freeing the module under the open file
+# drvsim's (a pause point) pins drvsim.ko: rmmod is refused (the module
+# is in use) until it is closed, instead of freeing the module under the open file
 # (whose close then read the freed file_operations).
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header

@@ -27,23 +27,13 @@
 #    shows the revocable design avoids. (Guests boot with kasan_multi_shot,
 #    so every KASAN report appears.)
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in drvsim_region_read32
-BUS=/sys/bus/drvsim
-F=$BUS/drivers/drvsim_faulty
+. /drvsim/lib/drvsim.sh
+F=$FAULTY
 S=$BUS/drivers/drvsim_sample
-# in_module PID MODULE: wait (60 s at most) until PID sleeps in MODULE's
-# code, rather than guess how long a loaded guest takes to get there.
-in_module() {
-	local n=600
-	until grep -q "\[$2\]" "/proc/$1/stack" 2>/dev/null; do
-		n=$((n - 1))
-		[ $n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 
 echo "m0 block" > $F/probe_mode
 echo "m0 type=faulty" > $BUS/new_device &
-in_module $! drvsim_faulty
+wait_until 60 in_kernel $! '\[drvsim_faulty\]'
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko &
 sleep 8
@@ -53,16 +43,16 @@ wait
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko hold_ignores_revoke=1
 printf 'h0 type=sample regions=1' > $BUS/new_device
-sleep 0.5
+wait_until 5 test -c /dev/drvsim-h0
 /drvsim/bin/regfile hold /dev/drvsim-h0 8000 &
-in_module $! drvsim_sample
+wait_until 60 in_kernel $! '\[drvsim_sample\]'
 /drvsim/bin/timed-write $S/unbind h0
 wait
 
 rmmod drvsim_sample
 insmod /drvsim/modules/drvsim_sample.ko unrevoked_file_access=1
 printf 'uaf0 type=sample regions=1' > $BUS/new_device
-sleep 0.5
+wait_until 5 test -c /dev/drvsim-uaf0
 exec 3<> /dev/drvsim-uaf0
 printf uaf0 > $BUS/del_device
 sleep 1

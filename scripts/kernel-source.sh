@@ -16,10 +16,16 @@ mkdir -p "$DRVSIM_CACHE/src"
 # The stamp names the exact Debian version last unpacked; re-resolve it
 # at most once a day so a warm run does not touch the network.
 stamp=$DRVSIM_CACHE/src/$pkg.version
-if [ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440)" ]; then
-	ver=$(cat "$stamp")
-	[ -f "$DRVSIM_CACHE/src/$pkg-$ver/Makefile" ] && { echo "$DRVSIM_CACHE/src/$pkg-$ver"; exit 0; }
-fi
+fresh() {
+	[ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440)" ] &&
+		[ -f "$DRVSIM_CACHE/src/$pkg-$(cat "$stamp")/Makefile" ]
+}
+fresh && { echo "$DRVSIM_CACHE/src/$pkg-$(cat "$stamp")"; exit 0; }
+# One fetch at a time (two make commands on a cold cache): the others
+# wait, then find the tree.
+exec 9> "$DRVSIM_CACHE/src/.lock"
+flock 9
+fresh && { echo "$DRVSIM_CACHE/src/$pkg-$(cat "$stamp")"; exit 0; }
 
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 if ! private_apt "$DRVSIM_CACHE/apt" "deb [signed-by=$keyring] MIRROR trixie-backports main"; then

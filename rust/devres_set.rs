@@ -121,7 +121,8 @@ pub struct RevocableSet {
     /// so an object's drop may use this set or another one.
     #[pin]
     members: Mutex<KVec<Arc<dyn Member>>>,
-    /// Set when the gate closes; read without RCU by [`SetDevres::access`].
+    /// Set when revocation starts, under the lock, before the gate closes;
+    /// read without RCU by [`SetDevres::access`].
     revoked: AtomicBool,
     /// Grace periods this set has waited for; at most one.
     grace_periods: AtomicUsize,

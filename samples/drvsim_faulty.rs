@@ -162,31 +162,29 @@ fn same_device(kept: &Device, dev: &Device<Bound>) -> bool {
 /// `stale_set` and `stale_devres`: reads what the device's previous
 /// binding kept, then keeps a new object of this binding.
 fn stale(dev: &Device<Bound>, mode: Mode) -> Result {
+    let data = KBox::new(KEPT_VALUE, GFP_KERNEL)?;
     let value = if mode == Mode::StaleSet {
         let old = KEPT.lock().set.take();
-        match old.filter(|o| same_device(o.device(), dev)) {
-            Some(old) => Some(**old.access(dev)?),
-            None => None,
-        }
+        let value = old
+            .filter(|o| same_device(o.device(), dev))
+            .map(|o| o.access(dev).map(|v| **v))
+            .transpose()?;
+        KEPT.lock().set = Some(DevresSet::new(dev)?.add::<Kept, Error>(dev, Ok(data))?);
+        value
     } else {
         let old = KEPT.lock().devres.take();
-        match old.filter(|o| same_device(o.device(), dev)) {
-            Some(old) => Some(**old.access(dev)?),
-            None => None,
-        }
+        let value = old
+            .filter(|o| same_device(o.device(), dev))
+            .map(|o| o.access(dev).map(|v| **v))
+            .transpose()?;
+        KEPT.lock().devres = Some(Devres::new::<Error>(dev, Ok(data))?);
+        value
     };
     if let Some(v) = value {
         dev_info!(
             dev,
             "drvsim_faulty: read {v:#x} from the previous binding\n"
         );
-    }
-    let data = KBox::new(KEPT_VALUE, GFP_KERNEL)?;
-    let mut kept = KEPT.lock();
-    if mode == Mode::StaleSet {
-        kept.set = Some(DevresSet::new(dev)?.add::<Kept, Error>(dev, Ok(data))?);
-    } else {
-        kept.devres = Some(Devres::new::<Error>(dev, Ok(data))?);
     }
     Ok(())
 }

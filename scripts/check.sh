@@ -197,10 +197,8 @@ for c in "$DRVSIM_ROOT"/tests/controls/*.sh; do
 done
 # The suite, in one guest with every module loaded, on flavour F; its log
 # is check.log for the first flavour, check-F.log for the others.
-# The suite runs with per-device lockdep classes, so that every test is
-# also a lockdep check of the device lock (see Documentation/testing.rst).
-export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
-export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
+# The suite's samples and parameters: env.sh's suite_env.
+suite_env
 suite_name() { if [ "$1" = "${flavours[0]}" ]; then echo check; else echo "check-$1"; fi; }
 run_suite() {
 	local f=$1 rc=0

@@ -118,6 +118,7 @@ extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
     let Some(probe) = drv.probe else {
         return ENODEV.to_errno();
     };
+    pause::at(Point::Probe);
     dev.set_probing(Task::current_raw());
     // SAFETY: the driver's probe contract: a device being bound, with its
     // lock held, and an entry of its own id table or NULL.
@@ -187,6 +188,7 @@ pub(crate) fn register() -> Result {
     unsafe { RESCAN_REMOVE.init() };
     registration::init();
     pause::init(registration::debugfs_dir());
+    names::debugfs_init(registration::debugfs_dir());
     if let Err(e) = injected_init_failure(1) {
         registration::exit();
         return Err(e);

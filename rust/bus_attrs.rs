@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The sysfs interface of the bus (`new_device`, `del_device`, `rescan`,
-//! `hot_unplug`) and of every device (`type`, `modalias`, `remove`,
+//! `hot_unplug`, `link`) and of every device (`type`, `modalias`, `remove`,
 //! `legacy_driver_override`'s `driver_override`; the SR-IOV attributes are
 //! `sriov.rs`'s). Syntax and errnos are in
 //! `Documentation/sysfs.rst`.
@@ -17,8 +17,10 @@ use crate::{
     names,
     parse::{
         self,
+        LinkFlags,
         Name,
-        NewDevice, //
+        NewDevice,
+        NewLink, //
     },
     pause::{
         self,
@@ -87,6 +89,67 @@ fn unbound_devices() -> Result<KVec<DevRef>> {
     Ok(devs)
 }
 
+// `DL_FLAG_*` are `BIT()` macros, which bindgen does not translate;
+// rust/exports.c checks these values against them at build time.
+/// `DL_FLAG_STATELESS`.
+const DL_FLAG_STATELESS: u32 = 1 << 0;
+/// `DL_FLAG_AUTOREMOVE_CONSUMER`.
+const DL_FLAG_AUTOREMOVE_CONSUMER: u32 = 1 << 1;
+/// `DL_FLAG_AUTOREMOVE_SUPPLIER`.
+const DL_FLAG_AUTOREMOVE_SUPPLIER: u32 = 1 << 4;
+/// `DL_FLAG_AUTOPROBE_CONSUMER`.
+const DL_FLAG_AUTOPROBE_CONSUMER: u32 = 1 << 5;
+
+/// The `device_link_add()` flags of a `link` write.
+fn dl_flags(f: LinkFlags) -> u32 {
+    [
+        (f.stateless, DL_FLAG_STATELESS),
+        (f.autoremove_consumer, DL_FLAG_AUTOREMOVE_CONSUMER),
+        (f.autoremove_supplier, DL_FLAG_AUTOREMOVE_SUPPLIER),
+        (f.autoprobe_consumer, DL_FLAG_AUTOPROBE_CONSUMER),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .fold(0, |flags, (_, bit)| flags | bit)
+}
+
+/// `link`: `<consumer> <supplier> [<flag>...]` adds a device link with
+/// `device_link_add()`, as a consumer driver's probe would, or the
+/// firmware's dependencies do.
+///
+/// The consumer's device lock is held across the addition, so that the
+/// consumer is not in the middle of a probe: a link that appears between
+/// the probe's check of its suppliers and its end is one the driver core
+/// cannot account for (it warns when the probe succeeds). The rescan/remove
+/// lock is held too, so that neither device can start its removal
+/// meanwhile: a device being removed gets `ENOENT`, and one whose removal
+/// starts later purges the link in `device_del()` (a link added after that
+/// purge would pin both devices for ever).
+fn link(input: &[u8]) -> Result {
+    let req = NewLink::parse(input)?;
+    let consumer = DrvsimDevice::find(Some(req.consumer.as_cstr())).ok_or(ENOENT)?;
+    let supplier = DrvsimDevice::find(Some(req.supplier.as_cstr())).ok_or(ENOENT)?;
+    let _legacy = rescan_remove::legacy_lock();
+    let _lock = DeviceLock::new(consumer.as_dev());
+    let _rr = rescan_remove::lock();
+    let removable = |d: &DrvsimDevice| d.is_added() && !d.is_removing();
+    if !removable(&consumer) || !removable(&supplier) {
+        return Err(ENOENT);
+    }
+    // SAFETY: both devices are registered (added, not being removed, which
+    // the locks held keep so) and pinned by our references; the flags are a
+    // combination `NewLink::parse()` accepted.
+    let link = unsafe {
+        bindings::device_link_add(consumer.as_raw(), supplier.as_raw(), dl_flags(req.flags))
+    };
+    // A refusal: the supplier depends on the consumer already (a link
+    // the other way round), or no memory for the link.
+    if link.is_null() {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
 extern "C" fn new_device_store(
     _bus: *const bindings::bus_type,
     buf: *const c_char,
@@ -94,6 +157,15 @@ extern "C" fn new_device_store(
 ) -> isize {
     // SAFETY: sysfs passes the input it received.
     sysfs::store_result(new_device(unsafe { sysfs::input(buf, count) }), count)
+}
+
+extern "C" fn link_store(
+    _bus: *const bindings::bus_type,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes the input it received.
+    sysfs::store_result(link(unsafe { sysfs::input(buf, count) }), count)
 }
 
 /// `del_device`: `<name>`.
@@ -222,11 +294,14 @@ static BUS_ATTR_RESCAN: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"rescan", rescan_store));
 static BUS_ATTR_HOT_UNPLUG: Static<bindings::bus_attribute> =
     Static::new(sysfs::bus_attr_wo(c"hot_unplug", hot_unplug_store));
-static BUS_ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
+static BUS_ATTR_LINK: Static<bindings::bus_attribute> =
+    Static::new(sysfs::bus_attr_wo(c"link", link_store));
+static BUS_ATTRS: Static<[*mut bindings::attribute; 6]> = Static::new([
     BUS_ATTR_NEW_DEVICE.get().cast(),
     BUS_ATTR_DEL_DEVICE.get().cast(),
     BUS_ATTR_RESCAN.get().cast(),
     BUS_ATTR_HOT_UNPLUG.get().cast(),
+    BUS_ATTR_LINK.get().cast(),
     ptr::null_mut(),
 ]);
 static BUS_GROUP: Static<bindings::attribute_group> =

@@ -5,6 +5,7 @@
  * Rust cannot call directly.
  */
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -32,6 +33,12 @@ EXPORT_SYMBOL_GPL(drvsim_pause_register_window);
 EXPORT_SYMBOL_GPL(drvsim_pause_revoke);
 EXPORT_SYMBOL_GPL(drvsim_pause_sample_exit);
 EXPORT_SYMBOL_GPL(drvsim_legacy_devres_set_unlock);
+
+/* The DL_FLAG_* values rust/bus_attrs.rs uses (bindgen skips BIT()). */
+static_assert(DL_FLAG_STATELESS == 1 << 0);
+static_assert(DL_FLAG_AUTOREMOVE_CONSUMER == 1 << 1);
+static_assert(DL_FLAG_AUTOREMOVE_SUPPLIER == 1 << 4);
+static_assert(DL_FLAG_AUTOPROBE_CONSUMER == 1 << 5);
 
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)
@@ -125,6 +132,15 @@ void drvsim_live_put(void)
 {
 	if (atomic_dec_and_test(&drvsim_live))
 		complete(&drvsim_all_gone);
+}
+
+/*
+ * debugfs "live" (read-only): the count, so that a test can see a removed
+ * device released (Documentation/sysfs.rst). atomic_t files are C's.
+ */
+void drvsim_live_debugfs(struct dentry *dir)
+{
+	debugfs_create_atomic_t("live", 0400, dir, &drvsim_live);
 }
 
 /* Drop the module's count and wait until every other one is gone. */

@@ -7,6 +7,7 @@
 
 #include <linux/types.h>
 
+struct dentry;
 struct device;
 struct device_driver;
 struct lock_class_key;
@@ -47,6 +48,7 @@ void drvsim_device_lockdep_release(struct device *dev);
 void drvsim_live_get(void);
 void drvsim_live_put(void);
 void drvsim_live_wait(void);
+void drvsim_live_debugfs(struct dentry *dir);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

@@ -44,10 +44,14 @@ kernel::sync::global_lock! {
     unsafe(uninit) static BUSY: Mutex<Busy> = Busy { names: KVVec::new(), live: 0 };
 }
 
+// Only a pointer to `struct dentry` crosses; bindgen's zero-sized
+// `its_array` inside it trips the lint although no such value is passed.
+#[expect(improper_ctypes, reason = "only a pointer to `struct dentry` crosses")]
 extern "C" {
     fn drvsim_live_get();
     fn drvsim_live_put();
     fn drvsim_live_wait();
+    fn drvsim_live_debugfs(dir: *mut bindings::dentry);
 }
 
 /// Holds off module unload until dropped: each device holds one until its
@@ -77,6 +81,16 @@ impl Drop for Hold {
 pub(crate) fn wait_until_gone() {
     // SAFETY: called once, at module exit: drops the module's own count.
     unsafe { drvsim_live_wait() };
+}
+
+/// Creates `live` in drvsim's debugfs directory `dir` (NULL or an error
+/// pointer without debugfs, which debugfs accepts): the count of holds,
+/// every device until its release among them, plus the module's own.
+pub(crate) fn debugfs_init(dir: *mut bindings::dentry) {
+    // SAFETY: `dir` is drvsim's directory (or NULL or an error pointer),
+    // whose removal at unload takes the file with it; the count is a
+    // static of `exports.c`.
+    unsafe { drvsim_live_debugfs(dir) };
 }
 
 /// Set at module unload: no device may be added any more.

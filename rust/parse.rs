@@ -172,6 +172,74 @@ impl NewDevice {
     }
 }
 
+/// The flags of a `link` write, as `device_link_add()` takes them
+/// (`DL_FLAG_*` of `include/linux/device.h`).
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+pub struct LinkFlags {
+    /// `stateless`: a link the driver core does not manage; it lives until
+    /// one of its devices is removed.
+    pub stateless: bool,
+    /// `autoremove_consumer`: deleted when the consumer's driver unbinds.
+    pub autoremove_consumer: bool,
+    /// `autoremove_supplier`: deleted when the supplier's driver unbinds.
+    pub autoremove_supplier: bool,
+    /// `autoprobe_consumer`: the consumer is probed when the supplier binds.
+    pub autoprobe_consumer: bool,
+}
+
+/// What a `link` write asks for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct NewLink {
+    /// The device that depends on `supplier`.
+    pub consumer: Name,
+    /// The device `consumer` depends on.
+    pub supplier: Name,
+    /// How the driver core manages the link.
+    pub flags: LinkFlags,
+}
+
+impl NewLink {
+    /// Parses `<consumer> <supplier> [<flag>...]`, fields separated by
+    /// single or repeated spaces, one trailing newline allowed. A flag is
+    /// one of `stateless`, `autoremove_consumer`, `autoremove_supplier`,
+    /// `autoprobe_consumer`, each at most once. The combinations that
+    /// `device_link_add()` refuses are refused here (`EINVAL`), and so is a
+    /// link from a device to itself: `stateless` with any other flag, and
+    /// `autoprobe_consumer` with an `autoremove_` flag.
+    pub fn parse(line: &[u8]) -> Result<Self> {
+        let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
+        let consumer = Name::parse(words.next().ok_or(EINVAL)?)?;
+        let supplier = Name::parse(words.next().ok_or(EINVAL)?)?;
+        if consumer == supplier {
+            return Err(EINVAL);
+        }
+        let mut f = LinkFlags::default();
+        for word in words {
+            let flag = match word {
+                b"stateless" => &mut f.stateless,
+                b"autoremove_consumer" => &mut f.autoremove_consumer,
+                b"autoremove_supplier" => &mut f.autoremove_supplier,
+                b"autoprobe_consumer" => &mut f.autoprobe_consumer,
+                _ => return Err(EINVAL),
+            };
+            if core::mem::replace(flag, true) {
+                return Err(EINVAL);
+            }
+        }
+        let autoremove = f.autoremove_consumer || f.autoremove_supplier;
+        if (f.stateless && (autoremove || f.autoprobe_consumer))
+            || (f.autoprobe_consumer && autoremove)
+        {
+            return Err(EINVAL);
+        }
+        Ok(Self {
+            consumer,
+            supplier,
+            flags: f,
+        })
+    }
+}
+
 #[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_parse)]
 mod tests {
@@ -332,6 +400,45 @@ mod tests {
             b"dev\n\n",
         ] {
             assert_eq!(nd(bad).err(), Some(EINVAL));
+        }
+    }
+
+    #[test]
+    fn link_flags() {
+        let l = NewLink::parse(b"c0 s0\n").unwrap();
+        assert_eq!(
+            (l.consumer.as_bytes(), l.supplier.as_bytes()),
+            (&b"c0"[..], &b"s0"[..])
+        );
+        assert!(l.flags == LinkFlags::default());
+        let l = NewLink::parse(b"c0  s0 autoremove_supplier autoremove_consumer").unwrap();
+        assert!(l.flags.autoremove_consumer && l.flags.autoremove_supplier);
+        assert!(NewLink::parse(b"c0 s0 stateless").unwrap().flags.stateless);
+        assert!(
+            NewLink::parse(b"c0 s0 autoprobe_consumer")
+                .unwrap()
+                .flags
+                .autoprobe_consumer
+        );
+    }
+
+    #[test]
+    fn link_rejects_malformed() {
+        for bad in [
+            &b""[..],
+            b"c0",
+            b"c0 c0",
+            b"C0 s0",
+            b"c0 s0 STATELESS",
+            b"c0 s0 pm_runtime",
+            b"c0 s0 stateless stateless",
+            b"c0 s0 stateless autoremove_consumer",
+            b"c0 s0 stateless autoprobe_consumer",
+            b"c0 s0 autoprobe_consumer autoremove_supplier",
+            b"c0 s0 autoremove_consumer autoprobe_consumer",
+            b"c0 s0\n\n",
+        ] {
+            assert!(NewLink::parse(bad).err() == Some(EINVAL));
         }
     }
 }

@@ -60,10 +60,13 @@ pub(crate) enum Point {
     /// driver and its teardown (the other way round with its
     /// `legacy_exit_order`); reached through `drvsim_pause_sample_exit()`.
     SampleExit,
+    /// The bus's probe: after the match that picks the id entry, before
+    /// the driver's probe is called (the device lock is held).
+    Probe,
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 8] = [
+const NAMES: [&CStr; 9] = [
     c"remove",
     c"remove_self",
     c"unregister",
@@ -72,6 +75,7 @@ const NAMES: [&CStr; 8] = [
     c"register_window",
     c"revoke",
     c"sample_exit",
+    c"probe",
 ];
 
 /// Not armed.

@@ -124,7 +124,9 @@ fn dl_flags(f: LinkFlags) -> u32 {
 /// lock is held too, so that neither device can start its removal
 /// meanwhile: a device being removed gets `ENOENT`, and one whose removal
 /// starts later purges the link in `device_del()` (a link added after that
-/// purge would pin both devices for ever).
+/// purge would pin both devices for ever). The only device lock taken
+/// under it is that of the link's own device, new and unseen, in its
+/// `device_add()`.
 fn link(input: &[u8]) -> Result {
     let req = NewLink::parse(input)?;
     let consumer = DrvsimDevice::find(Some(req.consumer.as_cstr())).ok_or(ENOENT)?;

@@ -9,7 +9,7 @@
 # removes.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 reset_bus
 printf 'fz0 totalvfs=2 regions=1' > "$BUS/new_device"
 PF=$BUS/devices/fz0
@@ -51,6 +51,10 @@ malformed "$BUS/new_device" EINVAL $BAD_NAMES 'x color=red' 'x regions=1 regions
 malformed "$BUS/del_device" EINVAL $BAD_NAMES
 # shellcheck disable=SC2086
 malformed "$BUS/hot_unplug" EINVAL $BAD_NAMES
+# shellcheck disable=SC2086
+malformed "$BUS/link" EINVAL $BAD_NAMES 'fz0 fz0' 'fz0 fz0-vf0 Stateless' 'fz0 fz0-vf0 pm_runtime' \
+	'fz0 fz0-vf0 stateless stateless' 'fz0 fz0-vf0 stateless autoremove_supplier' \
+	'fz0 fz0-vf0 autoprobe_consumer autoremove_consumer' 'fz0 Bad' 'fz0 fz0-vf0\000' 'fz0\nfz0-vf0'
 malformed "$BUS/rescan" EINVAL x -1 '1 2' 18446744073709551616 '\000' '\377' '1\n2' @4k @64k
 malformed "$PF/remove" EINVAL 0 2 yes '1 1' 11 '\000' '\377' '1\n1' @4k @64k
 malformed "$PF/sriov_numvfs" EINVAL x -1 '1 2' '\000' '\377' @4k @64k

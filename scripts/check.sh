@@ -14,6 +14,7 @@ set -euo pipefail
 S=$DRVSIM_ROOT/scripts
 t0=$SECONDS
 read -r -a flavours <<< "${CHECK_FLAVOURS:-debug kcsan}"
+KDIR_USER=${KDIR:-}
 # A kernel of one's own (KDIR=) is one kernel: its suite runs once.
 [ -z "${KDIR:-}" ] || flavours=(debug)
 declare -A kdirs
@@ -117,6 +118,24 @@ else
 	case_result FAIL "$n" "$(tail -n 1 <<< "$r")"
 fi
 rm -rf "$(dirname "$moved")"
+
+# The mutant catalogue (tests/mutants/, `make mutants`) cannot rot: each
+# patch names its upstream fix (or "synthetic") and its expected killer,
+# and still applies to the kernel source drvsim builds. Against a kernel
+# of one's own the patches need not apply: skipped.
+for p in "$DRVSIM_ROOT"/tests/mutants/*.patch; do
+	[ -e "$p" ] || continue
+	n="mutants: $(basename "$p" .patch) applies to the kernel source"
+	if [ -n "${KDIR_USER:-}" ]; then
+		echo "SKIP $n (KDIR=$KDIR_USER is the user's kernel)"
+	elif ! grep -q '^mutant-upstream: ' "$p" || ! grep -q '^mutant-expect: ' "$p"; then
+		case_result FAIL "$n" "no mutant-upstream: or mutant-expect: line"
+	elif r=$(patch -p1 --dry-run -s -d "$(readlink -f "${kdirs[debug]:-$KDIR}/source")" < "$p" 2>&1); then
+		case_result PASS "$n"
+	else
+		case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r")"
+	fi
+done
 
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config

@@ -7,14 +7,15 @@
 # /tmp/scan-log.sh (the host's log scanner, so that "a splat" means here
 # what it means there).
 R=$DRVSIM_RESULTS
-failed() { # what stops the run: a failed case in $1, or a splat so far
-	grep -q '^ *not ok ' "$1" && return 0
+failed() { # what stops the run: a failed case in FILE..., or a splat so far
+	grep -q '^ *not ok ' "$@" && return 0
 	dmesg > /tmp/dmesg
 	! bash /tmp/scan-log.sh /tmp/dmesg > /dev/null 2>&1
 }
 stop() {
 	[ "$FAILFAST" = 1 ] || return 1
 	echo "drvsim-mutant: stopping after $1"
+	touch /tmp/reboot-without-shutdown
 	exit 0
 }
 for f in /sys/kernel/debug/kunit/drvsim*/results; do
@@ -22,8 +23,21 @@ for f in /sys/kernel/debug/kunit/drvsim*/results; do
 	suite=${f%/results}
 	echo "DRVSIM-SECTION kunit:${suite##*/}" > "$R"
 	cat "$f" > "$R"
-	! failed "$f" || stop "kunit:${suite##*/}"
 done
+# KUnit ran at module load: every suite reported, then stop if any failed.
+! failed /sys/kernel/debug/kunit/drvsim*/results || stop "the KUnit suites"
+# A leak shows only in a kmemleak scan (guest-init.sh's, at the end): one
+# more once the expected tests have run (two passes, as there).
+leak_scan() {
+	[ -e /sys/kernel/debug/kmemleak ] || return 0
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > /tmp/leaks
+	cat /tmp/leaks
+	[ ! -s /tmp/leaks ] || stop "a kmemleak scan"
+}
+[ -n "$FIRST" ] || leak_scan
 # Each test on its own, its KTAP straight to the host; a watchdog stops
 # waiting for a test that hangs once the kernel has reported a splat
 # (the hung-task detector reports a deadlock within HUNG_TASK_SECS).
@@ -42,7 +56,10 @@ for t in $FIRST $(sed -n 's/^drvsim://p' /kselftest-list.txt); do
 	cat /tmp/out > "$R"
 	if kill -0 $pid 2> /dev/null; then
 		echo "drvsim-mutant: $t still runs after a splat"
+		touch /tmp/reboot-without-shutdown
 		stop "$t"
 	fi
 	! failed /tmp/out || stop "$t"
+	# shellcheck disable=SC2086
+	[ "$(echo $done)" != "$(echo $FIRST)" ] || leak_scan
 done

@@ -5,7 +5,9 @@
 # rust/kernel/), rebuild the cached kernel with the patch, build the
 # modules against it, run the unchanged suite, and print one table row:
 # killed (a failed case, a splat, a guest that did not finish) or
-# survived. Exits non-zero if any mutant survived or could not be built.
+# survived; "boot" when the kernel splats before init, before any drvsim
+# module (the mutant must be made narrower). Exits non-zero unless every
+# mutant was killed.
 #
 # The cache is never touched. Each mutant gets a hard-linked copy of the
 # kernel source (the patched files are copied first, so the cache's own
@@ -40,7 +42,7 @@ done
 header() { sed -n "/^diff \|^--- /q; s/^mutant-$2: *//p" "$1"; }
 
 table=$out/table.txt
-row() { printf '%-34s %-9s %-58s %-12s %8s %8s\n' "$@" | tee -a "$table"; }
+row() { printf '%-30s %-8s %-64s %-12s %7s %7s\n' "$@" | tee -a "$table"; }
 mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 : > "$table"
 row mutant verdict "first failing case" detector rebuild run
@@ -49,6 +51,7 @@ survivors=0
 for n in "${names[@]}"; do
 	p=$dir/$n.patch
 	flavour=$(header "$p" flavour | grep . || echo debug)
+	cmdline=$(header "$p" cmdline)
 	kdir=$(FLAVOUR=$flavour "$S/kdir.sh")
 	src=$(readlink -f "$kdir/source")
 	w=$DRVSIM_CACHE/mutants/$n.$$
@@ -85,7 +88,7 @@ for n in "${names[@]}"; do
 	} > "$job"
 	rc=0 ns0=$SECONDS
 	DRVSIM_ROOT=$DRVSIM_ROOT DRVSIM_OUT=$out FLAVOUR=$flavour W=$w SRC=$src KDIR=$kdir OBJS="$objs" N=$n OUT=$out \
-		DRVSIM_MODULES_DIR=$w/modules QUIET=1 TIMEOUT=${MUTANT_TIMEOUT:-2400} \
+		DRVSIM_MODULES_DIR=$w/modules KERNEL_CMDLINE=$cmdline QUIET=1 TIMEOUT=${MUTANT_TIMEOUT:-2400} \
 		unshare -m --propagation private bash -c '
 		set -euo pipefail
 		. "$DRVSIM_ROOT/scripts/env.sh"
@@ -118,15 +121,22 @@ for n in "${names[@]}"; do
 	# cases, scan-log.sh for the splats, vm.sh's 125 for a guest that did
 	# not finish.
 	cases=$(python3 "$S/results.py" "$src/tools/testing/kunit/kunit.py" "$out/$n.results" 2> /dev/null || true)
-	fail=$(grep -m1 '^FAIL ' <<< "$cases" | cut -c6- || true)
-	splat=$("$S/scan-log.sh" "$out/$n.log" 2> /dev/null | head -1 || true)
+	fail=$(grep -m1 '^FAIL ' <<< "$cases" | cut -c6- | sed 's#^\(kunit:\)\([^/]*\)/\2:#\1\2:#' || true)
+	# A splat before init is the mutant's, not the suite's: such a mutant
+	# is too blunt to tell anything about drvsim (verdict "boot").
+	boot=$("$S/scan-log.sh" <(sed '/Run \/init as init process/q' "$out/$n.log") 2> /dev/null | head -1 || true)
+	if [ -n "$boot" ]; then
+		row "$n" boot "$(cut -c1-64 <<< "${boot#splat: }")" "before init" "$rebuild" "$run"
+		survivors=$((survivors + 1)); continue
+	fi
+	splat=$("$S/scan-log.sh" <(sed '1,/Run \/init as init process/d' "$out/$n.log") 2> /dev/null | head -1 || true)
 	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" | grep -v '^end$' | tail -1)
 	detector=
 	[ -z "$splat" ] || detector=$(sed 's/^splat: \([^:]*\):.*/\1/' <<< "$splat")
 	[ -n "$detector" ] || [ "$rc" != 125 ] || detector="guest dead"
 	[ -n "$detector" ] || [ -z "$fail" ] || detector="failed case"
 	if [ -n "$detector" ]; then
-		row "$n" killed "$(cut -c1-58 <<< "${fail:-${last:-boot}}")" "$detector" "$rebuild" "$run"
+		row "$n" killed "$(cut -c1-64 <<< "${fail:-${last:-boot}}")" "$detector" "$rebuild" "$run"
 	else
 		row "$n" SURVIVED "-" - "$rebuild" "$run"
 		survivors=$((survivors + 1))

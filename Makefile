@@ -13,6 +13,8 @@
 #   make kselftest-tar     the same, packed: .out/kselftest.tar.gz
 #   make config-fragment   what a kernel of your own needs (a config fragment)
 #   make hit-rate   how often hammering hits each race without pause points
+#   make mutants [MUTANTS="a b"]   the suite against kernels with bugs put back
+#                   (tests/mutants/): a table of killed and survived
 #   make KDIR=/path/to/built/kernel ...   use your own Rust-enabled tree
 #   FLAVOUR=debug|kcsan|prod|arm64   the kernel (Documentation/testing.rst,
 #                   "Kernel flavours"): make, vm, run use debug unless told,
@@ -22,7 +24,7 @@ S := scripts
 # The kernel build directory: the user's KDIR, or the cached build.
 kdir = $(shell FLAVOUR=$(FLAVOUR) KDIR=$(KDIR) $(S)/kdir.sh || echo KDIR-FAILED)
 
-.PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment hit-rate clean
+.PHONY: all modules vm run check fmt bench soak kselftest-install kselftest-tar config-fragment hit-rate mutants clean
 
 # Where `make kselftest-install` puts the package (as the kernel's
 # `make kselftest-install`, which takes INSTALL_PATH too).
@@ -65,6 +67,9 @@ config-fragment:
 
 hit-rate: modules
 	KDIR=$(kdir) $(S)/hit-rate.sh
+
+mutants:
+	MUTANTS="$(MUTANTS)" $(S)/mutants.sh
 
 clean:
 	rm -rf .out

@@ -14,6 +14,7 @@ set -euo pipefail
 S=$DRVSIM_ROOT/scripts
 t0=$SECONDS
 read -r -a flavours <<< "${CHECK_FLAVOURS:-debug kcsan}"
+KDIR_USER=${KDIR:-}
 # A kernel of one's own (KDIR=) is one kernel: its suite runs once.
 [ -z "${KDIR:-}" ] || flavours=(debug)
 declare -A kdirs
@@ -118,6 +119,24 @@ else
 fi
 rm -rf "$(dirname "$moved")"
 
+# The mutant catalogue (tests/mutants/, `make mutants`) cannot rot: each
+# patch names its upstream fix (or "synthetic") and its expected killer,
+# and still applies to the kernel source drvsim builds. Against a kernel
+# of one's own the patches need not apply: skipped.
+for p in "$DRVSIM_ROOT"/tests/mutants/*.patch; do
+	[ -e "$p" ] || continue
+	n="mutants: $(basename "$p" .patch) applies to the kernel source"
+	if [ -n "${KDIR_USER:-}" ]; then
+		echo "SKIP $n (KDIR=$KDIR_USER is the user's kernel)"
+	elif ! grep -q '^mutant-upstream: ' "$p" || ! grep -q '^mutant-expect: ' "$p"; then
+		case_result FAIL "$n" "no mutant-upstream: or mutant-expect: line"
+	elif r=$(patch -p1 --dry-run -s -d "$(readlink -f "${kdirs[debug]:-$KDIR}/source")" < "$p" 2>&1); then
+		case_result PASS "$n"
+	else
+		case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r")"
+	fi
+done
+
 # A kernel of one's own (KDIR=) is checked against scripts/required.config
 # before anything is built: drvsim's own build passes, and the same config
 # without one option is refused at once, naming the option. The build that
@@ -197,10 +216,8 @@ for c in "$DRVSIM_ROOT"/tests/controls/*.sh; do
 done
 # The suite, in one guest with every module loaded, on flavour F; its log
 # is check.log for the first flavour, check-F.log for the others.
-# The suite runs with per-device lockdep classes, so that every test is
-# also a lockdep check of the device lock (see Documentation/testing.rst).
-export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
-export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
+# The suite's samples and parameters: env.sh's suite_env.
+suite_env
 suite_name() { if [ "$1" = "${flavours[0]}" ]; then echo check; else echo "check-$1"; fi; }
 run_suite() {
 	local f=$1 rc=0

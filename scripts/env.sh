@@ -32,8 +32,20 @@ export FLAVOUR=${FLAVOUR:-debug}
 # Where the modules are built: the tree itself for debug, a copy of its
 # sources per other flavour (an external module build writes next to its
 # sources, so two kernels cannot share one tree).
+# DRVSIM_MODULES_DIR: another copy (scripts/mutants.sh builds the modules
+# against each mutant kernel in one of its own).
 modules_dir() {
-	if [ "$FLAVOUR" = debug ]; then echo "$DRVSIM_ROOT"; else echo "$DRVSIM_OUT/flavour-$FLAVOUR"; fi
+	if [ -n "${DRVSIM_MODULES_DIR:-}" ]; then echo "$DRVSIM_MODULES_DIR"
+	elif [ "$FLAVOUR" = debug ]; then echo "$DRVSIM_ROOT"
+	else echo "$DRVSIM_OUT/flavour-$FLAVOUR"; fi
+}
+
+# The suite's guest setup (Documentation/testing.rst): the samples it
+# loads and drvsim.ko's parameters (per-device lockdep classes, so that
+# every test is also a lockdep check of the device lock), unless told.
+suite_env() {
+	export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
+	export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
 }
 
 # build_c SRC BIN [GCC FLAGS...]: build BIN from SRC unless it is newer;

@@ -16,8 +16,7 @@ mkdir -p "$DRVSIM_OUT"
 	printf 'CHAOS_SECS=%d CHAOS_SEED=%q sh /drvsim/chaos.sh > "$DRVSIM_RESULTS"\n' \
 		"${CHAOS_SECS:-600}" "${CHAOS_SEED:-}"
 } > "$job"
-export SAMPLES=${SAMPLES:-"drvsim_sample drvsim_faulty"}
-export DRVSIM_PARAMS=${DRVSIM_PARAMS:-"lockdep_device_class=1"}
+suite_env
 QUIET=1 TIMEOUT=${SOAK_TIMEOUT:-5400} "$DRVSIM_ROOT/scripts/vm.sh" run "$job" soak || true
 results=$(tr -d '\r' < "$DRVSIM_OUT/soak.results" | grep -v '^DRVSIM-')
 echo "$results"

@@ -11,10 +11,13 @@
 #include <linux/device.h>
 #include <linux/error-injection.h>
 #include <linux/export.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "exports.h"
 
@@ -174,4 +177,80 @@ int drvsim_selftest_kcsan_race(void)
 		wait_for_completion(&drvsim_racers_done);
 	pr_info("drvsim: selftest_kcsan_race: %d\n", READ_ONCE(drvsim_plain_counter));
 	return 0;
+}
+
+/*
+ * A data watchpoint for KUnit (rust/kernel_devres.rs): it counts the
+ * accesses the task that set it makes to len bytes at addr, and those of
+ * them made outside an RCU read-side critical section. The handler runs
+ * after the access (x86) or before it (arm64), in the accessing task's
+ * context either way. Rust reaches neither <linux/hw_breakpoint.h> nor
+ * its static inline hw_breakpoint_init().
+ */
+struct drvsim_watch {
+	struct perf_event * __percpu *bp;
+	struct task_struct *task;
+	atomic_t hits;
+	atomic_t outside_rcu;
+};
+
+/* Whether current is inside an RCU read-side critical section. */
+static bool drvsim_in_rcu_reader(void)
+{
+#ifdef CONFIG_PREEMPT_RCU
+	return rcu_preempt_depth() > 0;
+#else
+	/* rcu_read_lock() disables preemption. */
+	return preempt_count() & PREEMPT_MASK;
+#endif
+}
+
+static void drvsim_watch_hit(struct perf_event *bp, struct perf_sample_data *data,
+			     struct pt_regs *regs)
+{
+	struct drvsim_watch *w = bp->overflow_handler_context;
+
+	if (current != w->task)
+		return;
+	atomic_inc(&w->hits);
+	if (!drvsim_in_rcu_reader())
+		atomic_inc(&w->outside_rcu);
+}
+
+/*
+ * Watch reads and writes of len (1, 2, 4 or 8, addr aligned to it) bytes
+ * at addr on every CPU: 0 and *out, or a negative errno (-EOPNOTSUPP
+ * without hardware breakpoints).
+ */
+int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out)
+{
+	struct perf_event_attr attr;
+	struct drvsim_watch *w;
+
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	hw_breakpoint_init(&attr);
+	attr.bp_addr = (unsigned long)addr;
+	attr.bp_len = len;
+	attr.bp_type = HW_BREAKPOINT_RW;
+	w->task = current;
+	w->bp = register_wide_hw_breakpoint(&attr, drvsim_watch_hit, w);
+	if (IS_ERR_OR_NULL(w->bp)) {
+		int err = w->bp ? PTR_ERR(w->bp) : -EOPNOTSUPP;
+
+		kfree(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+/* Remove the watchpoint and free it; its counts go to *hits and *outside_rcu. */
+void drvsim_watch_stop(struct drvsim_watch *w, int *hits, int *outside_rcu)
+{
+	unregister_wide_hw_breakpoint(w->bp);
+	*hits = atomic_read(&w->hits);
+	*outside_rcu = atomic_read(&w->outside_rcu);
+	kfree(w);
 }

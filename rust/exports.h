@@ -12,6 +12,7 @@ struct device_driver;
 struct lock_class_key;
 struct module;
 struct drvsim_driver;
+struct drvsim_watch;
 
 /*
  * Defined in Rust, exported by exports.c for the driver modules. The
@@ -47,6 +48,8 @@ void drvsim_device_lockdep_release(struct device *dev);
 void drvsim_live_get(void);
 void drvsim_live_put(void);
 void drvsim_live_wait(void);
+int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out);
+void drvsim_watch_stop(struct drvsim_watch *w, int *hits, int *outside_rcu);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

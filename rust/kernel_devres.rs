@@ -43,7 +43,8 @@ use kernel::{
     error::to_result,
     ffi::{
         c_int,
-        c_ulong, //
+        c_ulong,
+        c_void, //
     },
     prelude::*,
     task::Task, //
@@ -233,6 +234,50 @@ impl StackProbe {
         }
         // Still asleep: the stack read was the one of that sleep.
         found[..patterns.len()].iter().all(|&f| f) && state() == bindings::TASK_UNINTERRUPTIBLE
+    }
+}
+
+/// A `struct drvsim_watch` (`rust/exports.c`).
+#[repr(C)]
+struct WatchRaw {
+    _opaque: [u8; 0],
+}
+
+extern "C" {
+    fn drvsim_watch_start(addr: *const c_void, len: c_int, out: *mut *mut WatchRaw) -> c_int;
+    fn drvsim_watch_stop(w: *mut WatchRaw, hits: *mut c_int, outside_rcu: *mut c_int);
+}
+
+/// A data watchpoint on a few bytes: it counts the accesses the task that
+/// set it makes to them, and those made outside an RCU read-side section.
+///
+/// # Invariants
+///
+/// `.0` was set by `drvsim_watch_start()` and is stopped only by
+/// [`Watch::stop`].
+struct Watch(*mut WatchRaw);
+
+impl Watch {
+    /// Watches `T`, which must be 1, 2, 4 or 8 bytes (and aligned to it).
+    fn start<T>(what: &T) -> Result<Self> {
+        let mut w = ptr::null_mut();
+        let len = c_int::try_from(core::mem::size_of::<T>())?;
+        // SAFETY: `what` is valid memory; the watchpoint only observes it,
+        // and is removed by `stop()` (which the caller runs before `what`
+        // goes away: the watchpoint holds no reference).
+        to_result(unsafe { drvsim_watch_start(ptr::from_ref(what).cast(), len, &mut w) })?;
+        // INVARIANT: set above.
+        Ok(Self(w))
+    }
+
+    /// Removes the watchpoint: (the accesses it saw, those made outside an
+    /// RCU read-side section).
+    fn stop(self) -> (i32, i32) {
+        let (mut hits, mut outside) = (0, 0);
+        // SAFETY: set by `start()` (type invariant) and stopped only here,
+        // by value.
+        unsafe { drvsim_watch_stop(self.0, &mut hits, &mut outside) };
+        (hits, outside)
     }
 }
 
@@ -516,6 +561,35 @@ mod tests {
     #[test]
     fn devres_drop_waits_for_a_racing_unbind() {
         assert_eq!(race(Winner::Unbind), (true, true, true, 1));
+    }
+
+    /// `Revocable::try_access()` reads whether the object is still there
+    /// inside the RCU read-side section that its guard holds: read before
+    /// `rcu_read_lock()`, it may see the object there, and a whole
+    /// revocation (the flag, the grace period, the drop) pass before the
+    /// section begins, which the reader then spends on a dropped object.
+    /// That window is a few instructions, so instead of racing for it the
+    /// case sets a data watchpoint on the flag (a `Revocable<()>` is only
+    /// its flag) and records whether each read of it by this task was
+    /// inside an RCU read-side section.
+    #[test]
+    fn revocable_try_access_reads_under_rcu() {
+        let r = KBox::pin_init(Revocable::new(Ok::<(), Error>(())), GFP_KERNEL).unwrap();
+        let watch = Watch::start::<Revocable<()>>(&r);
+        let (seen, counts) = match watch {
+            Ok(w) => {
+                let seen = r.try_access().is_some();
+                (seen, Ok(w.stop()))
+            }
+            Err(e) => (false, Err(e)),
+        };
+        r.revoke();
+        let gone = r.try_access().is_none();
+        let (hits, outside_rcu) = counts.unwrap_or((-1, -1));
+        assert!(seen && gone);
+        // The watchpoint saw the read (it works here), inside the section.
+        assert!(hits > 0);
+        assert_eq!(outside_rcu, 0);
     }
 
     /// A reader inside `Revocable::try_access()` holds off `revoke()`:

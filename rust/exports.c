@@ -227,7 +227,7 @@ int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out)
 	struct perf_event_attr attr;
 	struct drvsim_watch *w;
 
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc_obj(*w, GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
 	hw_breakpoint_init(&attr);

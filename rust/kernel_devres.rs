@@ -224,9 +224,8 @@ impl StackProbe {
         let mut found = [false; 4];
         for &addr in &self.entries[..n.min(STACK_DEPTH)] {
             // SAFETY: the buffer has room for any symbol's name.
-            let len = unsafe {
-                bindings::sprint_symbol_no_offset(self.name.as_mut_ptr().cast(), addr)
-            };
+            let len =
+                unsafe { bindings::sprint_symbol_no_offset(self.name.as_mut_ptr().cast(), addr) };
             let sym = &self.name[..(len.max(0) as usize).min(SYMBOL_LEN)];
             for (i, p) in patterns.iter().enumerate().take(found.len()) {
                 found[i] |= sym.windows(p.len()).any(|w| w == *p);

@@ -550,7 +550,11 @@ mod tests {
     /// device finishes unbinding").
     #[test]
     fn unbind_waits_for_a_racing_devres_drop() {
-        assert_eq!(race(Winner::Drop), (true, true, true, 1));
+        let (waiting, at_drop_return, at_unbind_return, drops) = race(Winner::Drop);
+        assert!(at_unbind_return);
+        assert!(at_drop_return);
+        assert!(waiting);
+        assert_eq!(drops, 1);
     }
 
     /// The unbind drops the object while the `Devres` is dropped: the
@@ -559,7 +563,11 @@ mod tests {
     /// race between concurrent revokers").
     #[test]
     fn devres_drop_waits_for_a_racing_unbind() {
-        assert_eq!(race(Winner::Unbind), (true, true, true, 1));
+        let (waiting, at_unbind_return, at_drop_return, drops) = race(Winner::Unbind);
+        assert!(at_drop_return);
+        assert!(at_unbind_return);
+        assert!(waiting);
+        assert_eq!(drops, 1);
     }
 
     /// `Revocable::try_access()` reads whether the object is still there

@@ -180,25 +180,29 @@ int drvsim_selftest_kcsan_race(void)
 }
 
 /*
- * A data watchpoint for KUnit (rust/kernel_devres.rs): it counts the
- * accesses the task that set it makes to len bytes at addr, and those of
- * them made outside an RCU read-side critical section. The handler runs
- * after the access (x86) or before it (arm64), in the accessing task's
- * context either way. Rust reaches neither <linux/hw_breakpoint.h> nor
- * its static inline hw_breakpoint_init().
+ * A data watchpoint for KUnit (rust/kernel_devres.rs): it records, for
+ * each access that the task that set it makes to len bytes at addr, the
+ * task's RCU read-side nesting depth at the access. The handler runs in
+ * the accessing task's context, after the access (x86) or before it
+ * (arm64), and perf's breakpoint path may hold an RCU read lock of its
+ * own there: a caller compares depths with that of an access of its own
+ * made outside any read-side section. Rust reaches neither
+ * <linux/hw_breakpoint.h> nor its static inline hw_breakpoint_init().
  */
+#define DRVSIM_WATCH_MAX 8
+
 struct drvsim_watch {
 	struct perf_event * __percpu *bp;
 	struct task_struct *task;
 	atomic_t hits;
-	atomic_t outside_rcu;
+	int depth[DRVSIM_WATCH_MAX];
 };
 
-/* Whether current is inside an RCU read-side critical section. */
-static bool drvsim_in_rcu_reader(void)
+/* current's RCU read-side nesting depth. */
+static int drvsim_rcu_depth(void)
 {
 #ifdef CONFIG_PREEMPT_RCU
-	return rcu_preempt_depth() > 0;
+	return rcu_preempt_depth();
 #else
 	/* rcu_read_lock() disables preemption. */
 	return preempt_count() & PREEMPT_MASK;
@@ -209,12 +213,13 @@ static void drvsim_watch_hit(struct perf_event *bp, struct perf_sample_data *dat
 			     struct pt_regs *regs)
 {
 	struct drvsim_watch *w = bp->overflow_handler_context;
+	int i;
 
 	if (current != w->task)
 		return;
-	atomic_inc(&w->hits);
-	if (!drvsim_in_rcu_reader())
-		atomic_inc(&w->outside_rcu);
+	i = atomic_inc_return(&w->hits) - 1;
+	if (i < DRVSIM_WATCH_MAX)
+		WRITE_ONCE(w->depth[i], drvsim_rcu_depth());
 }
 
 /*
@@ -246,11 +251,18 @@ int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out)
 	return 0;
 }
 
-/* Remove the watchpoint and free it; its counts go to *hits and *outside_rcu. */
-void drvsim_watch_stop(struct drvsim_watch *w, int *hits, int *outside_rcu)
+/*
+ * Remove the watchpoint and free it. Returns the number of accesses seen;
+ * the depths of the first max of them (at most 8) go to depth[].
+ */
+int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max)
 {
+	int hits, i;
+
 	unregister_wide_hw_breakpoint(w->bp);
-	*hits = atomic_read(&w->hits);
-	*outside_rcu = atomic_read(&w->outside_rcu);
+	hits = atomic_read(&w->hits);
+	for (i = 0; i < min3(hits, max, DRVSIM_WATCH_MAX); i++)
+		depth[i] = w->depth[i];
 	kfree(w);
+	return hits;
 }

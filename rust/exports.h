@@ -49,7 +49,7 @@ void drvsim_live_get(void);
 void drvsim_live_put(void);
 void drvsim_live_wait(void);
 int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out);
-void drvsim_watch_stop(struct drvsim_watch *w, int *hits, int *outside_rcu);
+int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

@@ -244,11 +244,13 @@ struct WatchRaw {
 
 extern "C" {
     fn drvsim_watch_start(addr: *const c_void, len: c_int, out: *mut *mut WatchRaw) -> c_int;
-    fn drvsim_watch_stop(w: *mut WatchRaw, hits: *mut c_int, outside_rcu: *mut c_int);
+    fn drvsim_watch_stop(w: *mut WatchRaw, depth: *mut c_int, max: c_int) -> c_int;
 }
 
-/// A data watchpoint on a few bytes: it counts the accesses the task that
-/// set it makes to them, and those made outside an RCU read-side section.
+/// A data watchpoint on a few bytes: for each access that the task that
+/// set it makes to them, it records the task's RCU read-side nesting
+/// depth (perf's breakpoint path may add a level of its own: compare with
+/// an access made outside any read-side section).
 ///
 /// # Invariants
 ///
@@ -269,14 +271,14 @@ impl Watch {
         Ok(Self(w))
     }
 
-    /// Removes the watchpoint: (the accesses it saw, those made outside an
-    /// RCU read-side section).
-    fn stop(self) -> (i32, i32) {
-        let (mut hits, mut outside) = (0, 0);
+    /// Removes the watchpoint: the number of accesses it saw, and the
+    /// depths at the first two (-1 for none).
+    fn stop(self) -> (i32, [i32; 2]) {
+        let mut depth = [-1; 2];
         // SAFETY: set by `start()` (type invariant) and stopped only here,
-        // by value.
-        unsafe { drvsim_watch_stop(self.0, &mut hits, &mut outside) };
-        (hits, outside)
+        // by value; `depth` has room for the 2 asked for.
+        let hits = unsafe { drvsim_watch_stop(self.0, depth.as_mut_ptr(), 2) };
+        (hits, depth)
     }
 }
 
@@ -577,14 +579,18 @@ mod tests {
     /// section begins, which the reader then spends on a dropped object.
     /// That window is a few instructions, so instead of racing for it the
     /// case sets a data watchpoint on the flag (a `Revocable<()>` is only
-    /// its flag) and records whether each read of it by this task was
-    /// inside an RCU read-side section.
+    /// its flag) and compares the task's RCU nesting depth at
+    /// `try_access()`'s read with the depth at a read of its own, outside
+    /// any read-side section.
     #[test]
     fn revocable_try_access_reads_under_rcu() {
         let r = KBox::pin_init(Revocable::new(Ok::<(), Error>(())), GFP_KERNEL).unwrap();
-        let watch = Watch::start::<Revocable<()>>(&r);
-        let (seen, counts) = match watch {
+        let flag = ptr::from_ref::<Revocable<()>>(&r).cast::<u8>();
+        let (seen, counts) = match Watch::start::<Revocable<()>>(&r) {
             Ok(w) => {
+                // SAFETY: `flag` points to the live revocable's flag (all
+                // of it), initialised, which nobody writes meanwhile.
+                let _ = unsafe { ptr::read_volatile(flag) };
                 let seen = r.try_access().is_some();
                 (seen, Ok(w.stop()))
             }
@@ -592,11 +598,12 @@ mod tests {
         };
         r.revoke();
         let gone = r.try_access().is_none();
-        let (hits, outside_rcu) = counts.unwrap_or((-1, -1));
+        let (hits, [outside, inside]) = counts.unwrap_or((-1, [-1, -1]));
         assert!(seen && gone);
-        // The watchpoint saw the read (it works here), inside the section.
-        assert!(hits > 0);
-        assert_eq!(outside_rcu, 0);
+        // The watchpoint saw both reads (it works here), and
+        // `try_access()`'s was one level deeper in RCU.
+        assert_eq!(hits, 2);
+        assert_eq!(inside, outside + 1);
     }
 
     /// A reader inside `Revocable::try_access()` holds off `revoke()`:

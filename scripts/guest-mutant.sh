@@ -15,6 +15,7 @@ failed() { # what stops the run: a failed case in FILE..., or a splat so far
 stop() {
 	[ "$FAILFAST" = 1 ] || return 1
 	echo "drvsim-mutant: stopping after $1"
+	touch /tmp/reboot-without-shutdown
 	exit 0
 }
 for f in /sys/kernel/debug/kunit/drvsim*/results; do
@@ -55,6 +56,7 @@ for t in $FIRST $(sed -n 's/^drvsim://p' /kselftest-list.txt); do
 	cat /tmp/out > "$R"
 	if kill -0 $pid 2> /dev/null; then
 		echo "drvsim-mutant: $t still runs after a splat"
+		touch /tmp/reboot-without-shutdown
 		stop "$t"
 	fi
 	! failed /tmp/out || stop "$t"

@@ -34,9 +34,11 @@ mod lifecycle;
 mod bus;
 mod bus_attrs;
 mod exports;
-// Outside the layers: positive controls, and the drivers' resource
-// wrappers (used through `rust/driver.rs`), here for their KUnit suites.
+// Outside the layers: positive controls, the drivers' resource wrappers
+// (used through `rust/driver.rs`), here for their KUnit suites, and the
+// KUnit suite of the kernel's own `Devres` and `Revocable`.
 pub mod devres_set;
+mod kernel_devres;
 pub mod revocable_variants;
 mod selftest;
 

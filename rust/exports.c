@@ -12,10 +12,13 @@
 #include <linux/device.h>
 #include <linux/error-injection.h>
 #include <linux/export.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 
 #include "exports.h"
 
@@ -190,4 +193,92 @@ int drvsim_selftest_kcsan_race(void)
 		wait_for_completion(&drvsim_racers_done);
 	pr_info("drvsim: selftest_kcsan_race: %d\n", READ_ONCE(drvsim_plain_counter));
 	return 0;
+}
+
+/*
+ * A data watchpoint for KUnit (rust/kernel_devres.rs): it records, for
+ * each access that the task that set it makes to len bytes at addr, the
+ * task's RCU read-side nesting depth at the access. The handler runs in
+ * the accessing task's context, after the access (x86) or before it
+ * (arm64), and perf's breakpoint path may hold an RCU read lock of its
+ * own there: a caller compares depths with that of an access of its own
+ * made outside any read-side section. Rust reaches neither
+ * <linux/hw_breakpoint.h> nor its static inline hw_breakpoint_init().
+ */
+#define DRVSIM_WATCH_MAX 8
+
+struct drvsim_watch {
+	struct perf_event * __percpu *bp;
+	struct task_struct *task;
+	atomic_t hits;
+	int depth[DRVSIM_WATCH_MAX];
+};
+
+/* current's RCU read-side nesting depth. */
+static int drvsim_rcu_depth(void)
+{
+#ifdef CONFIG_PREEMPT_RCU
+	return rcu_preempt_depth();
+#else
+	/* rcu_read_lock() disables preemption. */
+	return preempt_count() & PREEMPT_MASK;
+#endif
+}
+
+static void drvsim_watch_hit(struct perf_event *bp, struct perf_sample_data *data,
+			     struct pt_regs *regs)
+{
+	struct drvsim_watch *w = bp->overflow_handler_context;
+	int i;
+
+	if (current != w->task)
+		return;
+	i = atomic_inc_return(&w->hits) - 1;
+	if (i < DRVSIM_WATCH_MAX)
+		WRITE_ONCE(w->depth[i], drvsim_rcu_depth());
+}
+
+/*
+ * Watch reads and writes of len (1, 2, 4 or 8, addr aligned to it) bytes
+ * at addr on every CPU: 0 and *out, or a negative errno (-EOPNOTSUPP
+ * without hardware breakpoints).
+ */
+int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out)
+{
+	struct perf_event_attr attr;
+	struct drvsim_watch *w;
+
+	w = kzalloc_obj(*w, GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	hw_breakpoint_init(&attr);
+	attr.bp_addr = (unsigned long)addr;
+	attr.bp_len = len;
+	attr.bp_type = HW_BREAKPOINT_RW;
+	w->task = current;
+	w->bp = register_wide_hw_breakpoint(&attr, drvsim_watch_hit, w);
+	if (IS_ERR_OR_NULL(w->bp)) {
+		int err = w->bp ? PTR_ERR(w->bp) : -EOPNOTSUPP;
+
+		kfree(w);
+		return err;
+	}
+	*out = w;
+	return 0;
+}
+
+/*
+ * Remove the watchpoint and free it. Returns the number of accesses seen;
+ * the depths of the first max of them (at most 8) go to depth[].
+ */
+int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max)
+{
+	int hits, i;
+
+	unregister_wide_hw_breakpoint(w->bp);
+	hits = atomic_read(&w->hits);
+	for (i = 0; i < min3(hits, max, DRVSIM_WATCH_MAX); i++)
+		depth[i] = w->depth[i];
+	kfree(w);
+	return hits;
 }

@@ -13,6 +13,7 @@ struct device_driver;
 struct lock_class_key;
 struct module;
 struct drvsim_driver;
+struct drvsim_watch;
 
 /*
  * Defined in Rust, exported by exports.c for the driver modules. The
@@ -49,6 +50,8 @@ void drvsim_live_get(void);
 void drvsim_live_put(void);
 void drvsim_live_wait(void);
 void drvsim_live_debugfs(struct dentry *dir);
+int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out);
+int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

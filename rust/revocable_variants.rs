@@ -230,14 +230,20 @@ pub(crate) struct TestQueue(*mut bindings::workqueue_struct);
 
 #[cfg(drvsim_bus)]
 impl TestQueue {
-    /// Allocates the workqueue (`WQ_UNBOUND`).
+    /// Allocates the workqueue (`WQ_UNBOUND`), one work item at a time.
     pub(crate) fn new() -> Result<Self> {
+        Self::with_max_active(1)
+    }
+
+    /// Allocates the workqueue (`WQ_UNBOUND`), running up to `max_active`
+    /// work items at once: a case whose work items wait for each other.
+    pub(crate) fn with_max_active(max_active: i32) -> Result<Self> {
         // SAFETY: a static name without format directives.
         let wq = unsafe {
             bindings::alloc_workqueue_noprof(
                 c"drvsim_kunit".as_char_ptr(),
                 bindings::wq_flags_WQ_UNBOUND,
-                1,
+                max_active,
             )
         };
         if wq.is_null() {

@@ -130,7 +130,7 @@ for n in "${names[@]}"; do
 		survivors=$((survivors + 1)); continue
 	fi
 	splat=$("$S/scan-log.sh" <(sed '1,/Run \/init as init process/d' "$out/$n.log") 2> /dev/null | head -1 || true)
-	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" | grep -v '^end$' | tail -1)
+	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" | { grep -v '^end$' || true; } | tail -1)
 	detector=
 	[ -z "$splat" ] || detector=$(sed 's/^splat: \([^:]*\):.*/\1/' <<< "$splat")
 	[ -n "$detector" ] || [ "$rc" != 125 ] || detector="guest dead"

@@ -7,7 +7,7 @@
 # Documentation/testing.rst lists the cases and the kernel bugs they catch.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 41
+ktap_set_plan 42
 reset_bus
 M=$FAULTY/probe_mode
 S=$BUS/drivers/drvsim_sample
@@ -32,12 +32,15 @@ uevent_of() {
 
 # 1. Bind of a device whose probe defers: the write fails with EAGAIN
 #    (device_driver_attach()), not 517 (EPROBE_DEFER leaking out), and the
-#    device stays unbound.
+#    device stays unbound. Bind of a bound device: EBUSY (bind_store()
+#    leaves that check to __driver_probe_device()).
 printf 'd0 defer' > "$M"
 printf 'd0 type=faulty' > "$BUS/new_device"
 expect_errno EAGAIN "$FAULTY/bind" d0 "bind of a device whose probe defers: EAGAIN"
 expect_eq none "$(driver_of d0)" "the deferring device stays unbound"
 printf 'd0 ok' > "$M"
+printf d0 > "$FAULTY/bind"
+expect_errno EBUSY "$FAULTY/bind" d0 "bind of a bound device: EBUSY (the core checks dev->driver)"
 reset_bus
 
 # 2. uevent reads never wait for the device lock: not behind a probe that

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysfs-write FILE VALUE: write VALUE to FILE with one write(2), as a
- * sysfs store sees it, and print "0" or the errno's name (EINVAL, ...).
+ * sysfs store sees it, and print "0" or the errno's name (EINVAL, ...;
+ * its number if it has no name, e.g. 517 for a leaked EPROBE_DEFER).
  * VALUE "-" writes what standard input holds instead (at most 1 MiB, any
  * bytes: NULs, non-UTF-8, several lines), still in one write(2).
  * Exit status 0 if the write succeeded, 1 if it failed, 2 on misuse.
@@ -71,6 +72,18 @@ static const char *fail_nth_left(void)
 	return " missed";
 }
 
+/* The errno's name, or its number if it has none (517: EPROBE_DEFER). */
+static const char *errname(int err)
+{
+	static char num[16];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(num, sizeof(num), "%d", err);
+	return num;
+}
+
 int main(int argc, char **argv)
 {
 	static char buf[STDIN_MAX];
@@ -94,14 +107,14 @@ int main(int argc, char **argv)
 	}
 	fd = open(argv[1], O_WRONLY);
 	if (fd < 0) {
-		printf("%s\n", strerrorname_np(errno));
+		printf("%s\n", errname(errno));
 		return 1;
 	}
 	if (getenv("FAIL_NTH"))
 		fail_nth_set(getenv("FAIL_NTH"));
 	n = write(fd, value, len);
 	err = errno;
-	printf("%s%s\n", n < 0 ? strerrorname_np(err) : "0",
+	printf("%s%s\n", n < 0 ? errname(err) : "0",
 	       getenv("FAIL_NTH") ? fail_nth_left() : "");
 	return n < 0;
 }

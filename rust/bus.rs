@@ -109,6 +109,15 @@ extern "C" fn bus_probe(dev: *mut bindings::device) -> c_int {
     // its lock, after setting `dev->driver` to a registered driver of this
     // bus.
     let (dev, drv) = unsafe { (DrvsimDevice::from_raw(dev), ids::to_driver((*dev).driver)) };
+    // The driver core promises not to probe a device that `device_del()`
+    // has killed (654888327e9f): drvsim checks it, for the tests.
+    if dev.is_deleted() {
+        dev_err!(
+            dev.as_dev(),
+            "drvsim: probe of a device device_del() killed\n"
+        );
+        return ENODEV.to_errno();
+    }
     // Match again: `driver_override` may have changed since the core
     // matched, and the id entry is needed anyway.
     // SAFETY: the driver core passed `drv` to probe.
@@ -138,12 +147,51 @@ extern "C" fn bus_remove(dev: *mut bindings::device) {
     }
 }
 
+/// The action of the uevent being built in `env` (`b"add"`, ...): from its
+/// first variable, `ACTION=`, which `kobject_uevent_env()` adds before it
+/// calls the bus. `None` for a `uevent` file's read (no `ACTION=`) and for
+/// a synthetic uevent, one written to a `uevent` file (`SYNTH_UUID=`).
+///
+/// # Safety
+///
+/// `env` must be the environment the driver core passed to the bus's
+/// uevent callback, and the result not outlive the callback.
+unsafe fn uevent_action<'a>(env: *const bindings::kobj_uevent_env) -> Option<&'a [u8]> {
+    // SAFETY: the driver core's `env` (safety requirement): its first
+    // `envp_idx` entries are NUL-terminated strings that live until the
+    // callback returns.
+    let (envp, n) = unsafe { (&(*env).envp, (*env).envp_idx) };
+    let vars = &envp[..(n.max(0) as usize).min(envp.len())];
+    let mut strings = vars
+        .iter()
+        .filter(|v| !v.is_null())
+        // SAFETY: as above.
+        .map(|&v| unsafe { CStr::from_char_ptr(v) }.to_bytes());
+    let action = strings.next()?.strip_prefix(b"ACTION=")?;
+    if strings.any(|v| v.starts_with(b"SYNTH_UUID=")) {
+        return None;
+    }
+    Some(action)
+}
+
 extern "C" fn bus_uevent(
     dev: *const bindings::device,
     env: *mut bindings::kobj_uevent_env,
 ) -> c_int {
     // SAFETY: the driver core passes a live drvsim device.
     let dev = unsafe { DrvsimDevice::from_raw(dev) };
+    // SAFETY: the driver core passed `env` to this callback.
+    match unsafe { uevent_action(env) } {
+        // Inside `device_add()`: `create()` has not returned yet.
+        Some(b"add") if !dev.is_added() => pause::at(Point::UeventAdd),
+        // Inside `device_del()`, which drvsim calls only once removal has
+        // started; after its `kill_device()`.
+        Some(b"remove") if dev.is_removing() => {
+            dev.set_deleted();
+            pause::at(Point::UeventRemove);
+        }
+        _ => {}
+    }
     // SAFETY: one C string argument for one `%s`.
     unsafe {
         bindings::add_uevent_var(

@@ -44,7 +44,8 @@ use kernel::{
     prelude::*, //
 };
 
-/// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`.
+/// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]
+/// [early_probe=<0|1>]`.
 fn new_device(input: &[u8]) -> Result {
     let req = NewDevice::parse(input)?;
     let _legacy = rescan_remove::legacy_lock();
@@ -382,6 +383,7 @@ mod tests {
                 totalvfs: 0,
                 regions: 0,
                 physfn: None,
+                early_probe: false,
             })
         });
         let mut seen = [0u32; 3];

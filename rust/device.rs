@@ -74,6 +74,9 @@ pub(crate) struct Spec {
     pub(crate) regions: u32,
     /// For a VF: its PF and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
+    /// Whether drivers may match the device from its creation on, so that
+    /// `device_add()`'s own probe binds it (`new_device`'s `early_probe`).
+    pub(crate) early_probe: bool,
 }
 
 impl From<&NewDevice> for Spec {
@@ -84,6 +87,7 @@ impl From<&NewDevice> for Spec {
             totalvfs: req.totalvfs,
             regions: req.regions,
             physfn: None,
+            early_probe: req.early_probe,
         }
     }
 }
@@ -161,8 +165,13 @@ pub(crate) struct DrvsimDevice {
     /// is told.
     gone: AtomicBool,
     /// Whether drivers may match yet (PCI's `match_driver`): off while the
-    /// device is being added, so that no probe runs under a bus lock.
+    /// device is being added, so that no probe runs under a bus lock;
+    /// on from the start with `early_probe`.
     matchable: AtomicBool,
+    /// Set when `device_del()` sends the device's `KOBJ_REMOVE` uevent:
+    /// the driver core has killed the device by then, and must not probe
+    /// it any more.
+    deleted: AtomicBool,
     /// The task running this device's probe, if any.
     probing: AtomicPtr<bindings::task_struct>,
     /// The bus-private `driver_override` of `legacy_driver_override`.
@@ -217,7 +226,8 @@ impl DrvsimDevice {
                 added: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
                 gone: AtomicBool::new(false),
-                matchable: AtomicBool::new(false),
+                matchable: AtomicBool::new(spec.early_probe),
+                deleted: AtomicBool::new(false),
                 probing: AtomicPtr::new(ptr::null_mut()),
                 legacy_override: LegacyOverride::new(),
                 lock_class <- LockClass::new(),
@@ -409,6 +419,16 @@ impl DrvsimDevice {
     /// Whether drivers may match the device: added, not being removed.
     pub(crate) fn is_matchable(&self) -> bool {
         self.matchable.load(Ordering::Acquire) && !self.is_removing()
+    }
+
+    /// Records that `device_del()` sent the device's `KOBJ_REMOVE` uevent.
+    pub(crate) fn set_deleted(&self) {
+        self.deleted.store(true, Ordering::Release);
+    }
+
+    /// Whether `device_del()` sent the device's `KOBJ_REMOVE` uevent.
+    pub(crate) fn is_deleted(&self) -> bool {
+        self.deleted.load(Ordering::Acquire)
     }
 
     /// Whether the device is still there (not surprise-removed).

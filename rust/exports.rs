@@ -265,6 +265,7 @@ mod tests {
                 totalvfs: 0,
                 regions: 1,
                 physfn: None,
+                early_probe: false,
             })
         });
         let mut value = 0;

@@ -175,6 +175,7 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
                 totalvfs: 0,
                 regions: pf.regions.len() as u32,
                 physfn: Some((pf_ref.clone(), i)),
+                early_probe: false,
             })
         });
         let vf = match vf {

@@ -114,6 +114,9 @@ pub struct NewDevice {
     pub totalvfs: u32,
     /// Simulated register regions.
     pub regions: u32,
+    /// Drivers may match the device from its creation on, so that
+    /// `device_add()`'s own probe binds it (`early_probe=1`).
+    pub early_probe: bool,
 }
 
 /// Strips one trailing newline, as `echo` adds.
@@ -130,7 +133,8 @@ fn parse_u32(s: &[u8], max: u32) -> Result<u32> {
 }
 
 impl NewDevice {
-    /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]`, fields
+    /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]
+    /// [early_probe=<0|1>]`, fields
     /// separated by single or repeated spaces, one trailing newline allowed.
     /// Each option may appear once. A PF (`totalvfs` not 0) leaves room
     /// for its VFs within [`NAME_MAX`]: their type `<type>-vf` and their
@@ -139,6 +143,7 @@ impl NewDevice {
         let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
         let name = Name::parse(words.next().ok_or(EINVAL)?)?;
         let (mut type_, mut totalvfs, mut regions) = (None, None, None);
+        let mut early_probe = None;
         for word in words {
             let eq = word.iter().position(|&c| c == b'=').ok_or(EINVAL)?;
             let (key, val) = (&word[..eq], &word[eq + 1..]);
@@ -146,6 +151,7 @@ impl NewDevice {
                 b"type" => type_.replace(Name::parse(val)?).is_none(),
                 b"totalvfs" => totalvfs.replace(parse_u32(val, TOTALVFS_MAX)?).is_none(),
                 b"regions" => regions.replace(parse_u32(val, REGIONS_MAX)?).is_none(),
+                b"early_probe" => early_probe.replace(parse_u32(val, 1)? == 1).is_none(),
                 _ => return Err(EINVAL),
             };
             if !slot_was_empty {
@@ -160,6 +166,7 @@ impl NewDevice {
             },
             totalvfs: totalvfs.unwrap_or(0),
             regions: regions.unwrap_or(0),
+            early_probe: early_probe.unwrap_or(false),
         };
         // A PF's VFs are of type `<type>-vf`, which must be a valid type,
         // and named `<name>-vf<i>`, which must be valid names: the last
@@ -366,6 +373,7 @@ mod tests {
         assert_eq!(d.name.as_bytes(), b"dev0");
         assert_eq!(d.type_.as_bytes(), b"sample");
         assert_eq!((d.totalvfs, d.regions), (0, 0));
+        assert!(!d.early_probe);
     }
 
     #[test]
@@ -378,6 +386,8 @@ mod tests {
             Ok(TOTALVFS_MAX)
         );
         assert_eq!(nd(b"pf0 regions=256").map(|d| d.regions), Ok(REGIONS_MAX));
+        assert_eq!(nd(b"e0 early_probe=1").map(|d| d.early_probe), Ok(true));
+        assert_eq!(nd(b"e0 early_probe=0").map(|d| d.early_probe), Ok(false));
     }
 
     #[test]
@@ -397,6 +407,8 @@ mod tests {
             b"dev regions=99999999999",
             b"dev type=a type=b",
             b"dev regions=1 regions=1",
+            b"dev early_probe=2",
+            b"dev early_probe=1 early_probe=1",
             b"dev\n\n",
         ] {
             assert_eq!(nd(bad).err(), Some(EINVAL));

@@ -60,13 +60,22 @@ pub(crate) enum Point {
     /// driver and its teardown (the other way round with its
     /// `legacy_exit_order`); reached through `drvsim_pause_sample_exit()`.
     SampleExit,
-    /// The bus's probe: after the match that picks the id entry, before
-    /// the driver's probe is called (the device lock is held).
+    /// In `device_add()`'s `KOBJ_ADD` uevent (the bus's uevent callback):
+    /// the device is on the bus's list and in sysfs, but the driver core
+    /// does not let it probe yet (`dev_ready_to_probe()`).
+    UeventAdd,
+    /// In `device_del()`'s `KOBJ_REMOVE` uevent (the bus's uevent
+    /// callback): the driver core has killed the device (`kill_device()`)
+    /// and taken it off the bus, but it is still registered (in sysfs).
+    UeventRemove,
+    /// In the bus's probe, with the device lock held, before the driver's
+    /// probe is called; any probe: `new_device`, `bind`, a driver's
+    /// registration, an asynchronous probe's worker.
     Probe,
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 9] = [
+const NAMES: [&CStr; 11] = [
     c"remove",
     c"remove_self",
     c"unregister",
@@ -75,6 +84,8 @@ const NAMES: [&CStr; 9] = [
     c"register_window",
     c"revoke",
     c"sample_exit",
+    c"uevent_add",
+    c"uevent_remove",
     c"probe",
 ];
 

@@ -117,6 +117,7 @@ impl Bench {
                 totalvfs: 0,
                 regions: 0,
                 physfn: None,
+                early_probe: false,
             })
         });
         let dev = match dev {

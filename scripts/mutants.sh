@@ -7,7 +7,8 @@
 # killed (a failed case, a splat, a guest that did not finish) or
 # survived; "boot" when the kernel splats before init, before any drvsim
 # module (the mutant must be made narrower). Exits non-zero unless every
-# mutant was killed.
+# mutant was killed or is a named survivor (a "mutant-survivor:" header
+# that says why no test can kill it).
 #
 # The cache is never touched. Each mutant gets a hard-linked copy of the
 # kernel source (the patched files are copied first, so the cache's own
@@ -137,6 +138,10 @@ for n in "${names[@]}"; do
 	[ -n "$detector" ] || [ -z "$fail" ] || detector="failed case"
 	if [ -n "$detector" ]; then
 		row "$n" killed "$(cut -c1-64 <<< "${fail:-${last:-boot}}")" "$detector" "$rebuild" "$run"
+	elif [ -n "$(header "$p" survivor)" ]; then
+		# A named survivor: its header argues why (equivalent, or a
+		# window no test can hold open); not a failure of the catalogue.
+		row "$n" named "survived: $(header "$p" survivor | cut -c1-54)" - "$rebuild" "$run"
 	else
 		row "$n" SURVIVED "-" - "$rebuild" "$run"
 		survivors=$((survivors + 1))

@@ -120,8 +120,9 @@ fi
 rm -rf "$(dirname "$moved")"
 
 # The mutant catalogue (tests/mutants/, `make mutants`) cannot rot: each
-# patch names its upstream fix (or "synthetic") and its expected killer,
-# and still applies to the kernel source drvsim builds. Against a kernel
+# patch names its upstream fix (or "synthetic") and its expected killer, a
+# test or KUnit suite that exists, and still applies to the kernel source
+# drvsim builds. Against a kernel
 # of one's own the patches need not apply: skipped.
 for p in "$DRVSIM_ROOT"/tests/mutants/*.patch; do
 	[ -e "$p" ] || continue
@@ -130,6 +131,15 @@ for p in "$DRVSIM_ROOT"/tests/mutants/*.patch; do
 		echo "SKIP $n (KDIR=$KDIR_USER is the user's kernel)"
 	elif ! grep -q '^mutant-upstream: ' "$p" || ! grep -q '^mutant-expect: ' "$p"; then
 		case_result FAIL "$n" "no mutant-upstream: or mutant-expect: line"
+	elif bad=$(sed -n 's/^mutant-expect: \([^ ]*\).*/\1/p' "$p" | while read -r e; do
+		case $e in
+		kselftest:*) [ -f "$DRVSIM_ROOT/tests/${e#kselftest:}" ] || echo "$e" ;;
+		kunit:*) kunit_suites | grep -qxF "$e" || echo "$e" ;;
+		none) grep -q '^mutant-survivor: ' "$p" || echo "none without mutant-survivor:" ;;
+		*) echo "$e" ;;
+		esac
+	done) && [ -n "$bad" ]; then
+		case_result FAIL "$n" "mutant-expect: names no test of the suite: $bad"
 	elif r=$(patch -p1 --dry-run -s -d "$(readlink -f "${kdirs[debug]:-$KDIR}/source")" < "$p" 2>&1); then
 		case_result PASS "$n"
 	else
@@ -249,8 +259,7 @@ run_suite "${flavours[0]}"
 # samples/; one whose file is not built would fail here, loudly) and
 # guest-check.sh's own fixed sections.
 expected_sections() {
-	sed -n 's/^[[:space:]]*#\[kunit_tests(\([A-Za-z0-9_]*\))\].*/kunit:\1/p' \
-		"$DRVSIM_ROOT"/rust/*.rs "$DRVSIM_ROOT"/samples/*.rs
+	kunit_suites
 	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" > .*/\1/p' "$S/guest-check.sh" | grep -vx end
 }
 # eval_suite F: the cases of flavour F's suite, tagged "[F]" but for the

@@ -40,6 +40,14 @@ modules_dir() {
 	else echo "$DRVSIM_OUT/flavour-$FLAVOUR"; fi
 }
 
+# The KUnit suites of the sources, "kunit:<name>" each: every
+# #[kunit_tests(name)] in rust/ or samples/ (check.sh and mutants.sh expect
+# each to report).
+kunit_suites() {
+	sed -n 's/^[[:space:]]*#\[kunit_tests(\([A-Za-z0-9_]*\))\].*/kunit:\1/p' \
+		"$DRVSIM_ROOT"/rust/*.rs "$DRVSIM_ROOT"/samples/*.rs
+}
+
 # The suite's guest setup (Documentation/testing.rst): the samples it
 # loads and drvsim.ko's parameters (per-device lockdep classes, so that
 # every test is also a lockdep check of the device lock), unless told.

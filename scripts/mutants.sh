@@ -17,7 +17,9 @@
 # the paths it was built with and rebuilds only what the patch changed.
 #
 # Environment:
-#   MUTANTS            names (tests/mutants/<name>.patch); default all
+#   MUTANTS            names (tests/mutants/<name>.patch); default all.
+#                      "none" is the control: the clean kernel through the
+#                      same copies and reordered suite, which must survive
 #   MUTANT_FAILFAST=0  run the whole suite instead of stopping at the first
 #                      failed case or splat (the mutant's mutant-expect:
 #                      tests run first either way)
@@ -36,11 +38,23 @@ mkdir -p "$out"
 read -r -a names <<< "${MUTANTS:-$(cd "$dir" && ls *.patch | sed 's/\.patch$//' | tr '\n' ' ')}"
 [ ${#names[@]} -gt 0 ] || die "no mutants in $dir"
 for n in "${names[@]}"; do
-	[ -f "$dir/$n.patch" ] || die "no mutant $n ($dir/$n.patch)"
+	[ "$n" = none ] || [ -f "$dir/$n.patch" ] || die "no mutant $n ($dir/$n.patch)"
 done
+# Copies of runs that were killed (their pid is gone) are removed; copies
+# of other runs going on now (another clone) are theirs.
+for d in "$DRVSIM_CACHE"/mutants/*.[0-9]*; do
+	[ -e "$d" ] || continue
+	kill -0 "${d##*.}" 2> /dev/null || [ "${MUTANT_KEEP:-0}" = 1 ] || rm -rf "$d"
+done
+w=
+trap '[ -z "$w" ] || [ "${MUTANT_KEEP:-0}" = 1 ] || rm -rf "$w"' EXIT
+trap 'exit 130' INT TERM
 
 # header FILE KEY: the values of the patch's "mutant-KEY: value" lines.
-header() { sed -n "/^diff \|^--- /q; s/^mutant-$2: *//p" "$1"; }
+header() { [ ! -f "$1" ] || sed -n "/^diff \|^--- /q; s/^mutant-$2: *//p" "$1"; }
+# What a suite that ran to its end reported: every KUnit suite and every
+# kselftest (a survivor is one only if the whole suite ran).
+expected=$(kunit_suites; for t in "$DRVSIM_ROOT"/tests/*.sh; do echo "kselftest:$(basename "$t")"; done)
 
 table=$out/table.txt
 row() { printf '%-30s %-8s %-64s %-12s %7s %7s\n' "$@" | tee -a "$table"; }
@@ -56,7 +70,7 @@ for n in "${names[@]}"; do
 	kdir=$(FLAVOUR=$flavour "$S/kdir.sh")
 	src=$(readlink -f "$kdir/source")
 	w=$DRVSIM_CACHE/mutants/$n.$$
-	rm -rf "$w"
+	rm -rf "$w" "$out/$n".{log,results,build.log}
 	mkdir -p "$w"
 	note "mutant $n ($flavour): copying the kernel source and build"
 	t0=$SECONDS
@@ -65,14 +79,14 @@ for n in "${names[@]}"; do
 	for f in $(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p"); do
 		[ ! -e "$w/src/$f" ] || { cp "$w/src/$f" "$w/src/$f.new" && mv "$w/src/$f.new" "$w/src/$f"; }
 	done
-	if ! patch -p1 -s --no-backup-if-mismatch -d "$w/src" < "$p" > "$out/$n.build.log" 2>&1; then
+	if [ "$n" != none ] && ! patch -p1 -s --no-backup-if-mismatch -d "$w/src" < "$p" > "$out/$n.build.log" 2>&1; then
 		row "$n" error "patch does not apply (see $out/$n.build.log)" - - -
 		survivors=$((survivors + 1)); rm -rf "$w"; continue
 	fi
 	cp -a "$kdir" "$w/build"
 	# The objects the patch touches, for MUTANT_STEP=compile: a C file's
 	# object, the kernel crate for rust/kernel/, vmlinux for a header.
-	objs=$(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p" | sed -E \
+	objs=$(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p" 2> /dev/null | sed -E \
 		-e 's#^rust/kernel/.*#rust/kernel.o#' -e 's#\.c$#.o#' -e 's#^include/.*#vmlinux#' | sort -u)
 	[ "${MUTANT_STEP:-}" = compile ] || objs=all
 	# Inside the namespace: bind the copies over the cache's paths, build,
@@ -80,7 +94,7 @@ for n in "${names[@]}"; do
 	job=$w/job.sh
 	{
 		printf 'FIRST=%q\nFAILFAST=%q\n' \
-			"$(header "$p" expect | awk '{ print $1 }' | sed -n 's/^kselftest://p' | tr '\n' ' ')" \
+			"$(header "$p" expect | awk '!s[$1]++ { print $1 }' | sed -n 's/^kselftest://p' | tr '\n' ' ')" \
 			"${MUTANT_FAILFAST:-1}"
 		echo "cat > /tmp/scan-log.sh <<'DRVSIM_SCAN_LOG'"
 		cat "$S/scan-log.sh"
@@ -102,7 +116,7 @@ for n in "${names[@]}"; do
 		echo "rebuilt-after $((SECONDS))" >> "$OUT/$N.build.log"
 		"$DRVSIM_ROOT/scripts/modules.sh" "$KDIR" >> "$OUT/$N.build.log" 2>&1 || exit 11
 		echo "built-after $((SECONDS))" >> "$OUT/$N.build.log"
-		"$DRVSIM_ROOT/scripts/vm.sh" run "$W/job.sh" "$N" > /dev/null 2>&1' || rc=$?
+		"$DRVSIM_ROOT/scripts/vm.sh" run "$W/job.sh" "$N" >> "$OUT/$N.build.log" 2>&1' || rc=$?
 	# The rebuild: the copies, the kernel and the modules; the run: the guest.
 	built=$(sed -n 's/^built-after //p' "$out/$n.build.log")
 	built=$((ns0 - t0 + ${built:-$((SECONDS - ns0))}))
@@ -118,6 +132,17 @@ for n in "${names[@]}"; do
 		row "$n" compiled "$objs" - "$(mmss $((SECONDS - t0)))" -
 		continue
 	fi
+	# The guest job exits 0, or 3 for a mutant-expect: test that does not
+	# exist; vm.sh 125 for a guest that did not finish; anything else is
+	# the runner's own failure (mount, initramfs).
+	if [ "$rc" != 0 ] && [ "$rc" != 125 ]; then
+		row "$n" error "exit $rc: $(grep -m1 -E 'drvsim-mutant: no test|error' "$out/$n.build.log" "$out/$n.log" 2> /dev/null | cut -c1-50)" - "$rebuild" "$run"
+		survivors=$((survivors + 1)); continue
+	fi
+	if ! grep -q 'Run /init as init process' "$out/$n.log" 2> /dev/null; then
+		row "$n" boot "the guest never reached init" "-" "$rebuild" "$run"
+		survivors=$((survivors + 1)); continue
+	fi
 	# The verdict, from the same tools as make check's: results.py for the
 	# cases, scan-log.sh for the splats, vm.sh's 125 for a guest that did
 	# not finish.
@@ -131,12 +156,31 @@ for n in "${names[@]}"; do
 		survivors=$((survivors + 1)); continue
 	fi
 	splat=$("$S/scan-log.sh" <(sed '1,/Run \/init as init process/d' "$out/$n.log") 2> /dev/null | head -1 || true)
-	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" | { grep -v '^end$' || true; } | tail -1)
+	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" 2> /dev/null | { grep -v '^end$' || true; } | tail -1)
 	detector=
 	[ -z "$splat" ] || detector=$(sed 's/^splat: \([^:]*\):.*/\1/' <<< "$splat")
 	[ -n "$detector" ] || [ "$rc" != 125 ] || detector="guest dead"
 	[ -n "$detector" ] || [ -z "$fail" ] || detector="failed case"
-	if [ -n "$detector" ]; then
+	# A survivor must have run the whole suite to its end.
+	missing=
+	if [ -z "$detector" ]; then
+		# shellcheck disable=SC2086
+		missing=$(python3 "$S/results.py" "$src/tools/testing/kunit/kunit.py" "$out/$n.results" \
+			$expected 2> /dev/null | sed -n 's/^FAIL \([^:]*:[^:]*\): not reported.*/\1/p' | head -3 | tr '\n' ' ')
+		grep -q '^DRVSIM-END' "$out/$n.results" || missing="$missing(no DRVSIM-END)"
+	fi
+	if [ "$n" = none ]; then
+		# The control: the clean kernel must survive, whole.
+		if [ -n "$detector$missing" ]; then
+			row "$n" error "the clean kernel failed: ${fail:-${missing:-$splat}}" "${detector:--}" "$rebuild" "$run"
+			survivors=$((survivors + 1))
+		else
+			row "$n" clean "survived, as it must (the control)" - "$rebuild" "$run"
+		fi
+	elif [ -n "$missing" ]; then
+		row "$n" error "survived a suite cut short: $missing" - "$rebuild" "$run"
+		survivors=$((survivors + 1))
+	elif [ -n "$detector" ]; then
 		row "$n" killed "$(cut -c1-64 <<< "${fail:-${last:-boot}}")" "$detector" "$rebuild" "$run"
 	elif [ -n "$(header "$p" survivor)" ]; then
 		# A named survivor: its header argues why (equivalent, or a

@@ -13,7 +13,8 @@
 //! It protects the bus's topology bookkeeping: names being added, a PF's
 //! list of VFs and its VF count, the `virtfn`/`physfn` links. drvsim never
 //! holds it while taking a device lock (see `Documentation/drvsim.rst`,
-//! "The rescan/remove lock"); with `legacy_rescan_remove=1` it is instead a
+//! "The rescan/remove lock"), but for the new device link's own device,
+//! which `link` creates under it and nobody else can hold yet; with `legacy_rescan_remove=1` it is instead a
 //! plain mutex held across driver release and `sriov_configure`, as before
 //! the patch.
 

@@ -383,7 +383,11 @@ impl<T> Deref for SetGuard<'_, T> {
 #[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_devres_set)]
 mod tests {
-    use super::super::revocable_variants::TestQueue;
+    use super::super::revocable_variants::{
+        counter,
+        Counted,
+        TestQueue, //
+    };
     use super::*;
     use kernel::{
         time::delay::{
@@ -392,19 +396,6 @@ mod tests {
         },
         time::Delta, //
     };
-
-    /// Counts its drops in a shared counter.
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    fn counter() -> Arc<AtomicUsize> {
-        Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap()
-    }
 
     fn new_set() -> Arc<RevocableSet> {
         Arc::pin_init(RevocableSet::new(), GFP_KERNEL).unwrap()

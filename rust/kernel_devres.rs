@@ -285,7 +285,11 @@ impl Watch {
 
 #[kunit_tests(drvsim_kernel_devres)]
 mod tests {
-    use super::super::revocable_variants::TestQueue;
+    use super::super::revocable_variants::{
+        counter,
+        Counted,
+        TestQueue, //
+    };
     use super::*;
     use core::sync::atomic::{
         AtomicBool,
@@ -315,19 +319,6 @@ mod tests {
     // A failed KUnit assertion ends the case without running destructors:
     // each case records what it sees, unbinds and removes its device,
     // then asserts.
-
-    /// Counts its drops in a shared counter.
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    fn counter() -> Arc<AtomicUsize> {
-        Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap()
-    }
 
     /// A `Devres` dropped while its device is bound drops its object then
     /// (and gives its node and the node's reference back: kmemleak reports

@@ -270,6 +270,24 @@ impl Drop for TestQueue {
     }
 }
 
+/// A KUnit case's object that counts its drops in a shared counter.
+#[cfg(drvsim_bus)]
+pub(crate) struct Counted(pub(crate) kernel::sync::Arc<core::sync::atomic::AtomicUsize>);
+
+#[cfg(drvsim_bus)]
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A new drop counter for [`Counted`] (KUnit cases only: panics without
+/// memory).
+#[cfg(drvsim_bus)]
+pub(crate) fn counter() -> kernel::sync::Arc<core::sync::atomic::AtomicUsize> {
+    kernel::sync::Arc::new(core::sync::atomic::AtomicUsize::new(0), GFP_KERNEL).unwrap()
+}
+
 #[cfg(drvsim_bus)]
 #[kunit_tests(drvsim_revocable_variants)]
 mod tests {
@@ -286,21 +304,12 @@ mod tests {
         }, //
     };
 
-    /// Counts its drops.
-    struct Counted(Arc<AtomicUsize>);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
     /// A reader sleeps 30 ms inside an access while the test revokes:
     /// returns (drops seen by the reader before it left, drops after
     /// revoke returned, whether the reader had left when revoke returned).
     /// The reader runs on a [`TestQueue`].
     fn revoke_waits_for_a_sleeping_reader<S: ReadSide + 'static>() -> (usize, usize, bool) {
-        let drops = Arc::new(AtomicUsize::new(0), GFP_KERNEL).unwrap();
+        let drops = counter();
         let r = Arc::pin_init(
             SleepableRevocable::<Counted, S>::new(Ok::<_, Error>(Counted(drops.clone()))),
             GFP_KERNEL,

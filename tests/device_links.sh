@@ -25,23 +25,13 @@ reset_bus
 W=$BIN/sysfs-write
 S=$BUS/drivers/drvsim_sample
 DL=/sys/class/devlink
-LIVE=/sys/kernel/debug/drvsim/live
 # status SUPPLIER CONSUMER: the link's status, or "none" without a link.
 status() { cat "$DL/drvsim:$1--drvsim:$2/status" 2>/dev/null || echo none; }
-new() { for d in "$@"; do printf '%s regions=1' "$d" > "$BUS/new_device"; done; }
 unbind() { for d in "$@"; do printf '%s' "$d" > "$S/unbind"; done; }
-# in_links_unbind PID: is PID unbinding a supplier's consumers? (Its
-# stack goes to the log if not, for the failed case.)
-in_links_unbind() {
-	in_kernel "$1" device_links_unbind_consumers && return 0
-	ktap_print_msg "stack of $1: $(tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null)"
-	return 1
-}
 bound() { [ "$(driver_of "$1")" != none ]; }
-released() { [ "$(cat $LIVE)" = 1 ]; }
 
 # 1. The interface's errnos.
-new s0 c0
+new_with_region s0 c0
 expect_errno ENOENT "$BUS/link" "c0 nodev" "link to a device that does not exist: ENOENT"
 expect_errno EINVAL "$BUS/link" "c0 c0" "a link from a device to itself: EINVAL"
 expect_errno EINVAL "$BUS/link" "c0 s0 pm_runtime" "an unknown flag: EINVAL"
@@ -75,7 +65,7 @@ pause_arm revoke
 $W "$S/unbind" s0 > /tmp/dl-unbind.out &
 w=$!
 ktap_test_result "the supplier's unbind reaches an unbind (held at revoke)" pause_wait_held revoke 10
-ktap_test_result "it is the consumer's, from device_links_unbind_consumers" in_links_unbind $w
+ktap_test_result "it is the consumer's, from device_links_unbind_consumers" waits_in $w device_links_unbind_consumers
 expect_eq drvsim_sample "$(driver_of s0)" "the supplier is still bound meanwhile"
 pause_release revoke
 wait $w
@@ -84,7 +74,7 @@ expect_eq "0 none none dormant" "$(cat /tmp/dl-unbind.out) $(driver_of s0) $(dri
 	"then both are unbound and the link dormant"
 
 # 4. autoprobe_consumer: binding the supplier probes the consumer.
-new s1 c1
+new_with_region s1 c1
 unbind c1 s1
 expect_errno 0 "$BUS/link" "c1 s1 autoprobe_consumer" "an autoprobe_consumer link"
 printf s1 > "$S/bind"
@@ -93,7 +83,7 @@ ktap_test_result "binding the supplier probes and binds the consumer" wait_until
 # 5. The consumer's link is updated only after its unbind released its
 #    resources: held in the consumer's devres release, the link is still
 #    active and an unbind of the supplier waits for the consumer.
-new s2 c2
+new_with_region s2 c2
 expect_errno 0 "$BUS/link" "c2 s2" "a managed link between two bound devices"
 wait_until 5 test -c /dev/drvsim-c2
 exec 4<> /dev/drvsim-c2
@@ -106,7 +96,7 @@ $W "$S/unbind" s2 > /tmp/dl-s2.out &
 ws=$!
 waits() { finished $ws || in_kernel $ws device_links_unbind_consumers; }
 wait_until 10 waits
-ktap_test_result "the supplier's unbind waits for the consumer's" in_links_unbind $ws
+ktap_test_result "the supplier's unbind waits for the consumer's" waits_in $ws device_links_unbind_consumers
 expect_eq drvsim_sample "$(driver_of s2)" "the supplier stays bound meanwhile"
 pause_release revoke
 wait $wc $ws
@@ -116,7 +106,7 @@ expect_eq "0 0 none none dormant" \
 	"then both unbind and the link is dormant"
 
 # 6. Autoremove and stateless links.
-new s3 c3 s4 c4
+new_with_region s3 c3 s4 c4
 expect_errno 0 "$BUS/link" "c3 s3 autoremove_consumer" "an autoremove_consumer link"
 expect_errno 0 "$BUS/link" "c4 s4 autoremove_supplier" "an autoremove_supplier link"
 unbind c3 s4
@@ -130,7 +120,7 @@ expect_eq drvsim_sample "$(driver_of c3)" "unbinding its supplier leaves the con
 
 # 7. Removing devices with links: the supplier's removal unbinds its
 #    consumer first and purges the link; everything is released.
-new s5 c5
+new_with_region s5 c5
 expect_errno 0 "$BUS/link" "c5 s5" "a managed link between two bound devices"
 printf s5 > "$BUS/del_device"
 expect_eq "none none" "$(driver_of c5) $(status s5 c5)" \

@@ -21,9 +21,7 @@ ktap_set_plan 16
 reset_bus
 W=$BIN/sysfs-write
 S=$BUS/drivers/drvsim_sample
-LIVE=/sys/kernel/debug/drvsim/live
 M=$MODULES/drvsim_sample.ko
-released() { [ "$(cat $LIVE)" = 1 ]; }
 # No device of the bus has a driver link, not even a dangling one.
 none_bound() {
 	local d
@@ -32,17 +30,9 @@ none_bound() {
 	done
 	return 0
 }
-# waits_in PID PATTERN: wait until PID sleeps in PATTERN (in_kernel); its
-# stack goes to the log if it does not.
-waits_in() {
-	wait_until 10 in_kernel "$1" "$2" && return 0
-	ktap_print_msg "stack of $1: $(tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null)"
-	return 1
-}
-new() { for d in "$@"; do printf '%s regions=1' "$d" > "$BUS/new_device"; done; }
 
 # 1. bind and unbind while rmmod is held after marking the driver dead.
-new u0 u1
+new_with_region u0 u1
 printf u1 > "$S/unbind"
 pause_arm unregister
 rmmod drvsim_sample &
@@ -80,7 +70,7 @@ insmod $M
 # 3. A device unbound through `unbind`, then removed, is released.
 reset_bus
 ktap_test_result "with no device on the bus, debugfs live reads 1" wait_until 10 released
-new u3
+new_with_region u3
 expect_errno 0 "$S/unbind" u3 "unbind"
 expect_errno 0 "$BUS/del_device" u3 "del_device"
 ktap_test_result "the device is released" wait_until 10 released

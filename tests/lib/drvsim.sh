@@ -115,6 +115,28 @@ in_kernel() {
 	grep -q -- "$2" "/proc/$1/stack" 2>/dev/null
 }
 
+# waits_in PID PATTERN: wait (10 s at most) until PID sleeps in a frame
+# matching PATTERN (in_kernel); if it does not, its stack goes to the log,
+# for the failed case.
+waits_in() {
+	wait_until 10 in_kernel "$1" "$2" && return 0
+	ktap_print_msg "stack of $1: $(tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null)"
+	return 1
+}
+
+# debugfs `live`: the drvsim devices not yet released, plus one; released:
+# every removed device has really been freed (what module unload waits for).
+LIVE=/sys/kernel/debug/drvsim/live
+released() {
+	[ "$(cat $LIVE)" = 1 ]
+}
+
+# new_with_region DEV...: new devices with one region each.
+new_with_region() {
+	local d
+	for d in "$@"; do printf '%s regions=1' "$d" > "$BUS/new_device"; done
+}
+
 FAULTY=$BUS/drivers/drvsim_faulty
 
 # reload_drvsim PARAMS...: unload the samples and drvsim, load drvsim with

@@ -20,7 +20,6 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 
 #include "exports.h"
 
@@ -46,19 +45,22 @@ static_assert(DL_FLAG_AUTOREMOVE_SUPPLIER == 1 << 4);
 static_assert(DL_FLAG_AUTOPROBE_CONSUMER == 1 << 5);
 
 /*
- * override_widen_ms (debugfs): while non-zero, a kprobe on strcmp() holds
- * the first drvsim match that compares a driver_override, between the
+ * override_widen_ms (debugfs): while non-zero, a kprobe on strcmp() is
+ * registered, and each write of a non-zero value arms one window: the
+ * next drvsim match that compares a driver_override is held between the
  * load of the name and strcmp()'s read of it, with the override's spinlock
- * held, for up to that many ms or until another task waits for the lock.
- * So a test can write driver_override while a match is inside the window:
- * the writer must wait for the lock, or KASAN sees strcmp() read the name
- * the writer freed. override_widen_inside reads 1 while a task is held.
+ * held, for that many ms. So a test can write driver_override while a
+ * match is inside the window: the writer must wait for the lock, or KASAN
+ * sees strcmp() read the name the writer freed. override_widen_inside
+ * reads 1 while a task is held.
  */
 #define DRVSIM_WIDEN_MAX_MS 10000
 
 static DEFINE_MUTEX(drvsim_widen_lock);
 static u32 drvsim_widen_ms;
 static atomic_t drvsim_widen_inside = ATOMIC_INIT(0);
+/* 1 while a window is armed and nobody took it. */
+static atomic_t drvsim_widen_armed = ATOMIC_INIT(0);
 /* The task in drvsim_match_driver_override() whose match is widened. */
 static struct task_struct *drvsim_widen_task;
 static struct device *drvsim_widen_dev;
@@ -75,11 +77,18 @@ static int drvsim_widen_pre(struct kprobe *p, struct pt_regs *regs)
 	/* Only device_match_driver_override()'s strcmp(), with the lock held. */
 	if (!dev || name != READ_ONCE(dev->driver_override.name))
 		return 0;
-	/* Once per match. */
+	/* Once per match, and once per arming. */
 	WRITE_ONCE(drvsim_widen_dev, NULL);
+	if (atomic_cmpxchg(&drvsim_widen_armed, 1, 0) != 1)
+		return 0;
 	ms = READ_ONCE(drvsim_widen_ms);
 	atomic_set(&drvsim_widen_inside, 1);
-	for (i = 0; i < ms && !spin_is_contended(&dev->driver_override.lock); i++)
+	/*
+	 * Not until the writer waits for the lock: spin_is_contended() cannot
+	 * tell, as a guest's qspinlock waits in virt_spin_lock() without
+	 * setting the pending bit.
+	 */
+	for (i = 0; i < ms; i++)
 		mdelay(1);
 	atomic_set(&drvsim_widen_inside, 0);
 	return 0;
@@ -96,7 +105,10 @@ static int drvsim_widen_get(void *data, u64 *val)
 	return 0;
 }
 
-/* 0 unregisters the kprobe, 1..DRVSIM_WIDEN_MAX_MS registers it. */
+/*
+ * 0 unregisters the kprobe and disarms; 1..DRVSIM_WIDEN_MAX_MS registers
+ * it (unless registered) and arms one window.
+ */
 static int drvsim_widen_set(void *data, u64 val)
 {
 	int err = 0;
@@ -115,8 +127,10 @@ static int drvsim_widen_set(void *data, u64 val)
 		WRITE_ONCE(drvsim_widen_ms, 0);
 		unregister_kprobe(&drvsim_widen_kp);
 	}
-	if (!err)
+	if (!err) {
 		WRITE_ONCE(drvsim_widen_ms, val);
+		atomic_set(&drvsim_widen_armed, !!val);
+	}
 	mutex_unlock(&drvsim_widen_lock);
 	return err;
 }
@@ -138,7 +152,8 @@ void drvsim_widen_exit(void)
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)
 {
-	bool widen = READ_ONCE(drvsim_widen_ms) && !cmpxchg(&drvsim_widen_task, NULL, current);
+	bool widen = atomic_read(&drvsim_widen_armed) &&
+		     !cmpxchg(&drvsim_widen_task, NULL, current);
 	int ret;
 
 	if (widen)
@@ -146,6 +161,7 @@ int drvsim_match_driver_override(struct device *dev, const struct device_driver 
 	ret = device_match_driver_override(dev, drv);
 	if (widen) {
 		WRITE_ONCE(drvsim_widen_dev, NULL);
+		/* Pairs with the cmpxchg() above: dev is cleared first. */
 		smp_store_release(&drvsim_widen_task, NULL);
 	}
 	return ret;

@@ -9,10 +9,14 @@
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
 # The match's CPU spins with preemption off: the writer must run on
-# another, so this shell (whose children the writer and the pollers are)
-# is pinned to CPU 1 and the bind to CPU 0.
+# another, so this shell (the poller and the writer) is pinned to CPU 1
+# and the bind to CPU 0.
 if ! taskset -pc 1 $$ > /dev/null 2>&1; then
 	ktap_skip_all "needs two CPUs and taskset"
+	exit "$KSFT_SKIP"
+fi
+if [ ! -d /sys/kernel/debug/kprobes ]; then
+	ktap_skip_all "needs CONFIG_KPROBES"
 	exit "$KSFT_SKIP"
 fi
 ktap_set_plan 8

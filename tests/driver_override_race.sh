@@ -19,7 +19,7 @@ if [ ! -d /sys/kernel/debug/kprobes ]; then
 	ktap_skip_all "needs CONFIG_KPROBES"
 	exit "$KSFT_SKIP"
 fi
-ktap_set_plan 8
+ktap_set_plan 11
 K=/sys/kernel/debug/drvsim
 W=$K/override_widen_ms
 reset_bus
@@ -39,6 +39,11 @@ wait_inside() {
 		read -r up _ < /proc/uptime
 		[ "${up%%.*}" -lt "$end" ] || return 1
 	done
+}
+
+# unprobed: no kprobe on strcmp is registered.
+unprobed() {
+	! grep -q strcmp /sys/kernel/debug/kprobes/list
 }
 
 expect_errno EINVAL "$W" 10001 "a window over 10000 ms: EINVAL"
@@ -63,7 +68,13 @@ esac
 expect_eq consistent "$outcome" "the bind's result and the device's driver agree"
 expect_eq 0 "$(cat "$K/override_widen_inside")" "nobody is left in the window"
 expect_eq drvsim_faulty "$(cat "$D/driver_override")" "the override reads as written"
-expect_errno 0 "$W" 0 "close the window (the kprobe goes)"
+expect_errno 0 "$W" 0 "close the window"
+ktap_test_result "the kprobe went with it" unprobed
 rm -f "$R"
 reset_bus
+# Unload with the kprobe registered: module exit must unregister it, or
+# the next strcmp() calls into freed module text.
+printf 1000 > "$W"
+ktap_test_result "reload drvsim with the window armed" reload_drvsim $DRVSIM_PARAMS
+ktap_test_result "module exit unregistered the kprobe" unprobed
 ktap_finished

@@ -13,6 +13,7 @@
 #include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/hw_breakpoint.h>
+#include <linux/kprobes.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -43,10 +44,127 @@ static_assert(DL_FLAG_AUTOREMOVE_CONSUMER == 1 << 1);
 static_assert(DL_FLAG_AUTOREMOVE_SUPPLIER == 1 << 4);
 static_assert(DL_FLAG_AUTOPROBE_CONSUMER == 1 << 5);
 
+/*
+ * override_widen_ms (debugfs): while non-zero, a kprobe on strcmp() is
+ * registered, and each write of a non-zero value arms one window: the
+ * next drvsim match that compares a driver_override is held between the
+ * load of the name and strcmp()'s read of it, with the override's spinlock
+ * held, for that many ms. So a test can write driver_override while a
+ * match is inside the window: the writer must wait for the lock, or KASAN
+ * sees strcmp() read the name the writer freed. override_widen_inside
+ * reads 1 while a task is held.
+ */
+#define DRVSIM_WIDEN_MAX_MS 10000
+
+static DEFINE_MUTEX(drvsim_widen_lock);
+static u32 drvsim_widen_ms;
+static atomic_t drvsim_widen_inside = ATOMIC_INIT(0);
+/* 1 while a window is armed and nobody took it. */
+static atomic_t drvsim_widen_armed = ATOMIC_INIT(0);
+/* The task in drvsim_match_driver_override() whose match is widened. */
+static struct task_struct *drvsim_widen_task;
+static struct device *drvsim_widen_dev;
+
+static int drvsim_widen_pre(struct kprobe *p, struct pt_regs *regs)
+{
+	const char *name = (const char *)regs_get_kernel_argument(regs, 0);
+	struct device *dev;
+	u32 ms, i;
+
+	if (READ_ONCE(drvsim_widen_task) != current)
+		return 0;
+	dev = READ_ONCE(drvsim_widen_dev);
+	/* Only device_match_driver_override()'s strcmp(), with the lock held. */
+	if (!dev || name != READ_ONCE(dev->driver_override.name))
+		return 0;
+	/* Once per match, and once per arming. */
+	WRITE_ONCE(drvsim_widen_dev, NULL);
+	if (atomic_cmpxchg(&drvsim_widen_armed, 1, 0) != 1)
+		return 0;
+	ms = READ_ONCE(drvsim_widen_ms);
+	atomic_set(&drvsim_widen_inside, 1);
+	/*
+	 * Not until the writer waits for the lock: spin_is_contended() cannot
+	 * tell, as a guest's qspinlock waits in virt_spin_lock() without
+	 * setting the pending bit.
+	 */
+	for (i = 0; i < ms; i++)
+		mdelay(1);
+	atomic_set(&drvsim_widen_inside, 0);
+	return 0;
+}
+
+static struct kprobe drvsim_widen_kp = {
+	.symbol_name = "strcmp",
+	.pre_handler = drvsim_widen_pre,
+};
+
+static int drvsim_widen_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(drvsim_widen_ms);
+	return 0;
+}
+
+/*
+ * 0 unregisters the kprobe and disarms; 1..DRVSIM_WIDEN_MAX_MS registers
+ * it (unless registered) and arms one window.
+ */
+static int drvsim_widen_set(void *data, u64 val)
+{
+	int err = 0;
+
+	if (val > DRVSIM_WIDEN_MAX_MS)
+		return -EINVAL;
+	mutex_lock(&drvsim_widen_lock);
+	if (val && !drvsim_widen_ms) {
+		/* A kprobe can be registered again only when zeroed. */
+		memset(&drvsim_widen_kp, 0, sizeof(drvsim_widen_kp));
+		drvsim_widen_kp.symbol_name = "strcmp";
+		drvsim_widen_kp.pre_handler = drvsim_widen_pre;
+		err = register_kprobe(&drvsim_widen_kp);
+	}
+	if (!err && !val && drvsim_widen_ms) {
+		WRITE_ONCE(drvsim_widen_ms, 0);
+		unregister_kprobe(&drvsim_widen_kp);
+	}
+	if (!err) {
+		WRITE_ONCE(drvsim_widen_ms, val);
+		atomic_set(&drvsim_widen_armed, !!val);
+	}
+	mutex_unlock(&drvsim_widen_lock);
+	return err;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(drvsim_widen_fops, drvsim_widen_get, drvsim_widen_set, "%llu\n");
+
+/* Creates override_widen_ms and override_widen_inside in dir. */
+void drvsim_widen_debugfs(struct dentry *dir)
+{
+	debugfs_create_file_unsafe("override_widen_ms", 0600, dir, NULL, &drvsim_widen_fops);
+	debugfs_create_atomic_t("override_widen_inside", 0400, dir, &drvsim_widen_inside);
+}
+
+/* At module exit, after the files are removed: unregisters the kprobe. */
+void drvsim_widen_exit(void)
+{
+	drvsim_widen_set(NULL, 0);
+}
+
 /* 1: override names drv, 0: override names another driver, <0: no override. */
 int drvsim_match_driver_override(struct device *dev, const struct device_driver *drv)
 {
-	return device_match_driver_override(dev, drv);
+	bool widen = atomic_read(&drvsim_widen_armed) &&
+		     !cmpxchg(&drvsim_widen_task, NULL, current);
+	int ret;
+
+	if (widen)
+		WRITE_ONCE(drvsim_widen_dev, dev);
+	ret = device_match_driver_override(dev, drv);
+	if (widen) {
+		WRITE_ONCE(drvsim_widen_dev, NULL);
+		/* Pairs with the cmpxchg() above: dev is cleared first. */
+		smp_store_release(&drvsim_widen_task, NULL);
+	}
+	return ret;
 }
 
 /*

@@ -50,6 +50,8 @@ void drvsim_live_get(void);
 void drvsim_live_put(void);
 void drvsim_live_wait(void);
 void drvsim_live_debugfs(struct dentry *dir);
+void drvsim_widen_debugfs(struct dentry *dir);
+void drvsim_widen_exit(void);
 int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out);
 int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
 

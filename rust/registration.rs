@@ -628,7 +628,16 @@ extern "C" fn remove_id_store(
     sysfs::store_result(remove_id(drv, input), count)
 }
 
-/// Sets up the registry and the fault-injection knobs; from module init.
+// Only a pointer to `struct dentry` crosses; bindgen's zero-sized
+// `its_array` inside it trips the lint although no such value is passed.
+#[expect(improper_ctypes, reason = "only a pointer to `struct dentry` crosses")]
+extern "C" {
+    fn drvsim_widen_debugfs(dir: *mut bindings::dentry);
+    fn drvsim_widen_exit();
+}
+
+/// Sets up the registry and the fault-injection knobs, and the
+/// `override_widen_ms` window of `exports.c`; from module init.
 pub(crate) fn init() {
     // SAFETY: called once, from module init, before any driver registers.
     unsafe { REGISTRY.init() };
@@ -651,6 +660,7 @@ pub(crate) fn init() {
             dir,
             FAIL_WAIT_MS.as_ptr(),
         );
+        drvsim_widen_debugfs(dir);
         DEBUGFS.store(dir, Ordering::Release);
     }
 }
@@ -666,6 +676,9 @@ pub(crate) fn debugfs_dir() -> *mut bindings::dentry {
 pub(crate) fn exit() {
     // SAFETY: created in `init()`.
     unsafe { bindings::debugfs_remove(DEBUGFS.swap(ptr::null_mut(), Ordering::AcqRel)) };
+    // SAFETY: once, at module exit, after the files that register the
+    // kprobe are gone: unregisters it before the module's text goes.
+    unsafe { drvsim_widen_exit() };
     // A global outlives the module's data: free the buffer (kmemleak).
     *REGISTRY.lock() = KVec::new();
 }

@@ -103,7 +103,7 @@ for n in "${names[@]}"; do
 	} > "$job"
 	rc=0 ns0=$SECONDS
 	DRVSIM_ROOT=$DRVSIM_ROOT DRVSIM_OUT=$out FLAVOUR=$flavour W=$w SRC=$src KDIR=$kdir OBJS="$objs" N=$n OUT=$out \
-		DRVSIM_MODULES_DIR=$w/modules KERNEL_CMDLINE=$cmdline QUIET=1 TIMEOUT=${MUTANT_TIMEOUT:-2400} \
+		DRVSIM_MODULES_DIR=$w/modules KERNEL_CMDLINE=$cmdline QUIET=1 TIMEOUT=${MUTANT_TIMEOUT:-2400} STALL_SECS=90 \
 		unshare -m --propagation private bash -c '
 		set -euo pipefail
 		. "$DRVSIM_ROOT/scripts/env.sh"

@@ -10,7 +10,8 @@
 # arm64 or x86-64), KDIR (kernel build), DRVSIM_PARAMS (drvsim.ko parameters),
 # SAMPLES (sample modules to load), TIMEOUT (seconds, run mode), QUIET=1
 # (do not stream the console), QEMU_SMP (vCPUs, default 2), KMEMLEAK_SCAN=0
-# (skip the final kmemleak scan). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
+# (skip the final kmemleak scan), STALL_SECS (stop a guest silent that long
+# after a splat). Logs go to $DRVSIM_OUT/<NAME>.{log,results}.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -160,6 +161,17 @@ boot() { # exits 99 if the boot splatted before init
 			return 99
 		fi
 		sleep 1
+	done
+	# STALL_SECS (scripts/mutants.sh): a guest whose log has a splat and
+	# then stays silent that long is hung for good (a probe deadlocked at
+	# module load, before any job can notice): stop it rather than wait
+	# for TIMEOUT.
+	while [ -n "${STALL_SECS:-}" ] && kill -0 $pid 2> /dev/null; do
+		sleep 5
+		[ $(($(date +%s) - $(stat -c %Y "$log"))) -ge "$STALL_SECS" ] || continue
+		"$DRVSIM_ROOT/scripts/scan-log.sh" "$log" > /dev/null 2>&1 && continue
+		note "guest silent for ${STALL_SECS}s after a splat: stopped"
+		kill $pid
 	done
 	wait $pid
 }

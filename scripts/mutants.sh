@@ -156,7 +156,7 @@ for n in "${names[@]}"; do
 		survivors=$((survivors + 1)); continue
 	fi
 	splat=$("$S/scan-log.sh" <(sed '1,/Run \/init as init process/d' "$out/$n.log") 2> /dev/null | head -1 || true)
-	last=$(sed -n 's/^DRVSIM-SECTION //p' "$out/$n.results" 2> /dev/null | { grep -v '^end$' || true; } | tail -1)
+	last=$(tr -d '\r' < "$out/$n.results" 2> /dev/null | sed -n 's/^DRVSIM-SECTION //p' | { grep -v '^end$' || true; } | tail -1)
 	detector=
 	[ -z "$splat" ] || detector=$(sed 's/^splat: \([^:]*\):.*/\1/' <<< "$splat")
 	[ -n "$detector" ] || [ "$rc" != 125 ] || detector="guest dead"

@@ -123,7 +123,7 @@ expect_eq "0 yes" "$(wait_until 10 finished $w; cat /tmp/a2.out) $([ "$(pause_st
 	"async: new_id returns while the probe it started runs in another task"
 $BIN/sysfs-write "$FAULTY/unbind" a2 > /tmp/a2u.out &
 u=$!
-ktap_test_result "async: an unbind during the probe waits for the device lock" wait_until 10 blocked $u
+ktap_test_result "async: an unbind during the probe waits for the device lock" waits_in $u device_release_driver_internal
 pause_release probe
 wait $u
 expect_eq "0 none" "$(cat /tmp/a2u.out) $(driver_of a2)" \

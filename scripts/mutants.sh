@@ -76,7 +76,7 @@ for n in "${names[@]}"; do
 	t0=$SECONDS
 	cp -al "$src" "$w/src"
 	# Break the hard links of what the patch changes before patching.
-	for f in $(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p"); do
+	for f in $(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p" 2> /dev/null); do
 		[ ! -e "$w/src/$f" ] || { cp "$w/src/$f" "$w/src/$f.new" && mv "$w/src/$f.new" "$w/src/$f"; }
 	done
 	if [ "$n" != none ] && ! patch -p1 -s --no-backup-if-mismatch -d "$w/src" < "$p" > "$out/$n.build.log" 2>&1; then

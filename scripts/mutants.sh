@@ -86,7 +86,7 @@ for n in "${names[@]}"; do
 	cp -a "$kdir" "$w/build"
 	# The objects the patch touches, for MUTANT_STEP=compile: a C file's
 	# object, the kernel crate for rust/kernel/, vmlinux for a header.
-	objs=$(sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p" 2> /dev/null | sed -E \
+	objs=$({ sed -n 's#^+++ b/\([^[:space:]]*\).*#\1#p' "$p" 2> /dev/null || true; } | sed -E \
 		-e 's#^rust/kernel/.*#rust/kernel.o#' -e 's#\.c$#.o#' -e 's#^include/.*#vmlinux#' | sort -u)
 	[ "${MUTANT_STEP:-}" = compile ] || objs=all
 	# Inside the namespace: bind the copies over the cache's paths, build,

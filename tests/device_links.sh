@@ -20,7 +20,7 @@
 # device's devres release.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 35
+ktap_set_plan 34
 reset_bus
 W=$BIN/sysfs-write
 S=$BUS/drivers/drvsim_sample
@@ -106,12 +106,14 @@ expect_eq "0 0 none none dormant" \
 	"then both unbind and the link is dormant"
 
 # 6. Autoremove and stateless links.
-new_with_region s3 c3 s4 c4
+# (Not autoremove_supplier: 7.3's device_links_driver_cleanup() writes the
+# link's status after dropping it, while the link's release work may
+# already have freed it, a use-after-free KASAN reported once in the
+# runner's control run; Documentation/bugs.rst, row 12.)
+new_with_region s3 c3
 expect_errno 0 "$BUS/link" "c3 s3 autoremove_consumer" "an autoremove_consumer link"
-expect_errno 0 "$BUS/link" "c4 s4 autoremove_supplier" "an autoremove_supplier link"
-unbind c3 s4
-expect_eq "none none" "$(status s3 c3) $(status s4 c4)" \
-	"each goes when its consumer's (supplier's) driver unbinds"
+unbind c3
+expect_eq none "$(status s3 c3)" "it goes when its consumer's driver unbinds"
 printf c3 > "$S/bind"
 expect_errno 0 "$BUS/link" "c3 s3 stateless" "a stateless link"
 expect_eq "not tracked" "$(status s3 c3)" "its status is not tracked"

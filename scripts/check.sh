@@ -147,6 +147,23 @@ else
 	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r"; tail -n 1 "$counts")"
 fi
 rm -f "$counts"
+# eval_control: a control-only control with a finding it does not expect
+# fails "no finding but the expected ones", and a control-cases control
+# whose guest sent no cases fails its section (tests/harness/controls/).
+n="harness: eval_control fails an unexpected finding and cases never sent"
+r=$(passed=0 failed=0
+	eval_control "$DRVSIM_ROOT/tests/harness/controls/only-and-cases.sh" \
+		"$DRVSIM_ROOT/tests/harness/controls/only-and-cases.log" /nonexistent \
+		"$KDIR/source/tools/testing/kunit/kunit.py" 2>&1
+	echo "counts $passed $failed")
+if grep -q '^PASS controls/only-and-cases: scanner flags ' <<< "$r" &&
+	grep -q '^FAIL controls/only-and-cases: no finding but the expected ones' <<< "$r" &&
+	grep -q '^FAIL kselftest:never_sent: not reported' <<< "$r" &&
+	grep -qx 'counts 1 3' <<< "$r"; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r")"
+fi
 # compile-fail.sh: the right error at another line than the case's marker
 # fails the case (bound_into_static.rs with its marker one line up).
 n="harness: compile-fail.sh fails a case whose error is not at its marked line"

@@ -81,23 +81,6 @@ module! {
     },
 }
 
-extern "C" {
-    /// Reads an `int` through `p` (`drvsim_faulty_oops.c`), in C, where a
-    /// NULL `p` faults as written.
-    fn drvsim_faulty_read(p: *const kernel::ffi::c_int) -> kernel::ffi::c_int;
-}
-
-/// `oops`: a fragile driver's NULL pointer dereference. The oops kills
-/// the probing task; it never returns.
-fn oops() -> Result {
-    // SAFETY: none; faulting is the point (`allow_oops=1` only). The read
-    // happens in C, which the kernel builds to load from address 0 as
-    // written, so the CPU faults and the kernel oopses.
-    let v = unsafe { drvsim_faulty_read(core::ptr::null()) };
-    pr_err!("drvsim_faulty: read {v} through a NULL pointer\n");
-    Err(EFAULT)
-}
-
 /// What a device's next probe does.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -341,6 +324,26 @@ fn register_child() -> Result {
         )?);
     }
     Ok(())
+}
+
+extern "C" {
+    /// Reads an `int` through `p` (`drvsim_faulty_oops.c`): in C, where a
+    /// NULL `p` is loaded from as written and faults.
+    fn drvsim_faulty_read(p: *const kernel::ffi::c_int) -> kernel::ffi::c_int;
+}
+
+/// `oops`: a fragile driver's NULL pointer dereference. The oops kills
+/// the probing task, so this does not return.
+fn oops() -> Result {
+    // SAFETY: the NULL pointer is this mode's bug, on purpose and only
+    // with `allow_oops=1`. Nothing on the Rust side reads through it: the
+    // C side does, which the kernel builds to load from address 0 as
+    // written (`-fno-delete-null-pointer-checks`); the CPU faults and the
+    // oops ends this task inside the call.
+    let v = unsafe { drvsim_faulty_read(core::ptr::null()) };
+    // Only if something were mapped at address 0.
+    pr_err!("drvsim_faulty: read {v} through a NULL pointer\n");
+    Err(EFAULT)
 }
 
 drvsim::drvsim_device_table!(FAULTY_IDS, (), [(DeviceId::new(c"faulty"), ())]);

@@ -269,6 +269,8 @@ run_control() {
 	local c=$1 n f
 	n=$(basename "$c" .sh)
 	f=$(control_flavour "$c")
+	# No log or cases of an earlier run may stand in for this one's.
+	rm -f "$DRVSIM_OUT/control-$n".{log,results}
 	FLAVOUR=$f KDIR=${kdirs[$f]} \
 		DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
 		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \

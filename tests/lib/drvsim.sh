@@ -219,7 +219,8 @@ zombie() {
 # lock held. Prints the writer's PID once it is dead. Its parent is a
 # sleep that never reaps it: the lock still names the dead writer as its
 # owner, and a task that tries the lock reads the owner's task_struct,
-# which reaping frees (Documentation/bugs.rst, "An oops in probe").
+# which reaping frees (Documentation/bugs.rst, row 13, "How the oopsed
+# device stays unusable").
 oops_probe() {
 	local w
 	echo 0 > /proc/sys/kernel/panic_on_oops

@@ -66,6 +66,52 @@ for c in "$DRVSIM_ROOT"/tests/compile-fail/*.rs; do
 	fi
 done
 
+# control_header FILE KEY: the value of a "# control-KEY: value" line.
+control_header() { sed -n "s/^# control-$2: //p" "$1"; }
+# eval_control CONTROL LOG RESULTS KUNIT_PY: the cases of one positive
+# control, from its guest's console log and results channel:
+# - each control-expect ERE must match a finding of scan-log.sh;
+# - control-only: 1: every finding must match one of them (none at all
+#   if there is none), so that the control shows its detector and
+#   nothing else went wrong;
+# - control-cases: SECTION: the control's own test cases, sent as
+#   SECTION on the results channel (control_cases in
+#   tests/lib/drvsim.sh); a guest that died before sending them fails
+#   the section, as results.py fails a section it does not find.
+eval_control() {
+	local c=$1 log=$2 res=$3 n findings expect extra section counts p f2
+	n=$(basename "$c" .sh)
+	# scan-log.sh exits 1 when it finds splats, as it should here.
+	findings=$("$S/scan-log.sh" "$log" 2> /dev/null || true)
+	while IFS= read -r expect; do
+		if grep -E -q -- "$expect" <<< "$findings"; then
+			case_result PASS "controls/$n: scanner flags '$expect'"
+		else
+			case_result FAIL "controls/$n: scanner flags '$expect'" "not found in $log"
+		fi
+	done < <(control_header "$c" expect)
+	if [ "$(control_header "$c" only)" = 1 ]; then
+		# No ERE at all: grep -f of an empty list matches nothing.
+		extra=$(grep -v -E -f <(control_header "$c" expect | grep .) <<< "$findings" | grep . || true)
+		if [ ! -s "$log" ]; then
+			case_result FAIL "controls/$n: no finding but the expected ones" "no log $log"
+		elif [ -z "$extra" ]; then
+			case_result PASS "controls/$n: no finding but the expected ones"
+		else
+			echo "$extra" | head -20
+			case_result FAIL "controls/$n: no finding but the expected ones" "$(wc -l <<< "$extra") more in $log"
+		fi
+	fi
+	section=$(control_header "$c" cases)
+	[ -n "$section" ] || return 0
+	[ -e "$res" ] || res=/dev/null
+	counts=$(mktemp)
+	python3 "$S/results.py" "$4" "$res" "$section" 2> "$counts" || true
+	read -r p f2 < <(tail -1 "$counts")
+	rm -f "$counts"
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))
+}
+
 # The harness itself, on crafted input (tests/harness/): what a real run
 # could hide must come out as a failure.
 # scan-log.sh: each log's findings match every ERE of its .expect file;
@@ -101,6 +147,23 @@ else
 	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r"; tail -n 1 "$counts")"
 fi
 rm -f "$counts"
+# eval_control: a control-only control with a finding it does not expect
+# fails "no finding but the expected ones", and a control-cases control
+# whose guest sent no cases fails its section (tests/harness/controls/).
+n="harness: eval_control fails an unexpected finding and cases never sent"
+r=$(passed=0 failed=0
+	eval_control "$DRVSIM_ROOT/tests/harness/controls/only-and-cases.sh" \
+		"$DRVSIM_ROOT/tests/harness/controls/only-and-cases.log" /nonexistent \
+		"$KDIR/source/tools/testing/kunit/kunit.py" 2>&1
+	echo "counts $passed $failed")
+if grep -q '^PASS controls/only-and-cases: scanner flags ' <<< "$r" &&
+	grep -q '^FAIL controls/only-and-cases: no finding but the expected ones' <<< "$r" &&
+	grep -q '^FAIL kselftest:never_sent: not reported' <<< "$r" &&
+	grep -qx 'counts 1 3' <<< "$r"; then
+	case_result PASS "$n"
+else
+	case_result FAIL "$n" "$(tr '\n' ' ' <<< "$r")"
+fi
 # compile-fail.sh: the right error at another line than the case's marker
 # fails the case (bound_into_static.rs with its marker one line up).
 n="harness: compile-fail.sh fails a case whose error is not at its marked line"
@@ -194,8 +257,6 @@ fi
 # the hung-task detector, for a blocked probe), so they run in the
 # background while the suite's guest runs, CONTROL_JOBS (default 2) at a
 # time, together with the suites of the other flavours.
-# control_header FILE KEY: the value of a "# control-KEY: value" line.
-control_header() { sed -n "s/^# control-$2: //p" "$1"; }
 # A control of flavour debug (the default) needs the debug configuration:
 # debug's kernel, or arm64's (the same configuration) without debug's.
 control_flavour() {
@@ -208,6 +269,8 @@ run_control() {
 	local c=$1 n f
 	n=$(basename "$c" .sh)
 	f=$(control_flavour "$c")
+	# No log or cases of an earlier run may stand in for this one's.
+	rm -f "$DRVSIM_OUT/control-$n".{log,results}
 	FLAVOUR=$f KDIR=${kdirs[$f]} \
 		DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
 		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
@@ -296,18 +359,11 @@ for f in "${flavours[@]:1}"; do
 	eval_suite "$f"
 done
 
-# 2. The positive controls' findings.
+# 2. The positive controls' findings and cases.
 for c in "${controls[@]}"; do
 	n=$(basename "$c" .sh)
-	# scan-log.sh exits 1 when it finds splats, as it should here.
-	findings=$("$S/scan-log.sh" "$out/control-$n.log" || true)
-	while IFS= read -r expect; do
-		if grep -E -q -- "$expect" <<< "$findings"; then
-			case_result PASS "controls/$n: scanner flags '$expect'"
-		else
-			case_result FAIL "controls/$n: scanner flags '$expect'" "not found in $out/control-$n.log"
-		fi
-	done < <(control_header "$c" expect)
+	eval_control "$c" "$out/control-$n.log" "$out/control-$n.results" \
+		"${kdirs[$(control_flavour "$c")]}/source/tools/testing/kunit/kunit.py"
 done
 
 note "check took $((SECONDS - t0))s"

@@ -10,33 +10,27 @@ ktap_set_plan 7
 reset_bus
 
 # blocked_insmod: block m0's probe, which holds m0's device lock, then
-# reload drvsim_sample. Prints "done" if insmod finished while the probe
-# was held, "stuck" as soon as insmod sleeps in bus_match in D state
-# (waiting for m0's lock), "unblocked" if the probe never held; then
-# releases the probe and waits for everything to finish. No window of
-# wall-clock time: a loaded host stretches the guest's seconds, and an
-# insmod held in D past the hung-task timeout is a splat of its own.
+# reload drvsim_sample. Prints load_or_stuck's verdict ("done" if insmod
+# finished while the probe was held, "stuck" as soon as insmod sleeps in
+# bus_match in D state, waiting for m0's lock), or "unblocked" if the
+# probe never held; then releases the probe and waits for everything to
+# finish. No window of wall-clock time: a loaded host stretches the
+# guest's seconds, and an insmod held in D past the hung-task timeout is
+# a splat of its own.
 blocked_insmod() {
-	local p i n=600 r=neither
+	local p r=unblocked
 	printf 'm0 block' > "$FAULTY/probe_mode"
 	(printf 'm0 type=faulty' > "$BUS/new_device") &
 	p=$!
 	if wait_until 60 in_kernel $p '\[drvsim_faulty\]'; then
 		rmmod drvsim_sample
-		insmod $MODULES/drvsim_sample.ko &
-		i=$!
-		while [ $n -gt 0 ]; do
-			if finished $i; then r=done; break; fi
-			if blocked $i && in_kernel $i bus_match; then r=stuck; break; fi
-			sleep 0.1
-			n=$((n - 1))
-		done
-	else
-		r=unblocked
+		r=$(load_or_stuck drvsim_sample)
 	fi
 	echo $r
 	printf m0 > "$FAULTY/release"
-	wait $i $p
+	wait $p
+	# load_or_stuck's insmod is not this shell's child.
+	[ $r = unblocked ] || wait_until 60 finished "$(cat /tmp/stuck-insmod)"
 }
 
 expect_eq done "$(blocked_insmod)" "insmod completes while a probe holds its device lock"

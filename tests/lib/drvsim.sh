@@ -107,6 +107,12 @@ blocked() {
 	[ "$(task_state "$1")" = D ]
 }
 
+# asleep_in PID PATTERN: is PID in D state with a frame matching PATTERN
+# (in_kernel, below)?
+asleep_in() {
+	blocked "$1" && in_kernel "$1" "$2"
+}
+
 # in_kernel PID PATTERN: does PID's kernel stack (/proc/PID/stack) have a
 # frame matching PATTERN (a grep regex: a function, or a module as
 # '\[drvsim_faulty\]')? Where a task sleeps, which a test can wait for
@@ -200,6 +206,106 @@ autoload_off() {
 	kill "$(cat /tmp/mdev.pid)" 2>/dev/null
 	wait "$(cat /tmp/mdev.pid)" 2>/dev/null
 	return 0
+}
+
+# zombie PID: has PID exited, unreaped?
+zombie() {
+	[ "$(task_state "$1")" = Z ]
+}
+
+# oops_probe DEV: make DEV's probe oops (drvsim_faulty reloaded with
+# allow_oops=1; panic_on_oops off, which debug.config turns on) and add
+# DEV from a writer of its own, which the oops kills with DEV's device
+# lock held. Prints the writer's PID once it is dead. Its parent is a
+# sleep that never reaps it: the lock still names the dead writer as its
+# owner, and a task that tries the lock reads the owner's task_struct,
+# which reaping frees (Documentation/bugs.rst, row 13, "How the oopsed
+# device stays unusable").
+oops_probe() {
+	local w
+	echo 0 > /proc/sys/kernel/panic_on_oops
+	rmmod drvsim_faulty && insmod "$MODULES/drvsim_faulty.ko" allow_oops=1 || return 1
+	printf '%s oops' "$1" > "$FAULTY/probe_mode" || return 1
+	rm -f /tmp/oops-writer
+	sh -c "(printf '%s type=faulty' '$1' > $BUS/new_device) &
+		echo \$! > /tmp/oops-writer; exec sleep 100000" > /dev/null 2>&1 &
+	echo $! > /tmp/oops-parent
+	wait_until 10 test -s /tmp/oops-writer || return 1
+	w=$(cat /tmp/oops-writer)
+	wait_until 60 zombie "$w" || return 1
+	echo "$w"
+}
+
+# oops_in_dmesg: does dmesg hold an oops in drvsim_faulty's oops probe?
+oops_in_dmesg() {
+	dmesg | grep -q Oops && dmesg | grep -q 'drvsim_faulty_read+'
+}
+
+# load_or_stuck MODULE [PARAMS...]: insmod in the background; print
+# "done" once it finished, "stuck" as soon as it sleeps in D state in the
+# bus's match (waiting for a device lock), "neither" after 60 s. A stuck
+# insmod stays so; its PID is in /tmp/stuck-insmod. Its output goes to
+# stderr, so that "$(load_or_stuck ...)" does not wait for it.
+load_or_stuck() {
+	local m=$1 i n=600
+	shift
+	insmod "$MODULES/$m.ko" "$@" >&2 &
+	i=$!
+	echo $i > /tmp/stuck-insmod
+	while [ $n -gt 0 ]; do
+		if finished $i; then echo done; return; fi
+		if asleep_in $i bus_match; then echo stuck; return; fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo neither
+}
+
+# pid_of COMM: the PID of the (first) task named COMM, a kernel thread's
+# too (busybox has no pgrep).
+pid_of() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" != "$1" ] || { echo "${p#/proc/}"; return 0; }
+	done
+	return 1
+}
+
+# sleeps_of PID: how many times PID went to sleep (its voluntary context
+# switches); khungtaskd sleeps once per check.
+sleeps_of() {
+	sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "/proc/$1/status"
+}
+
+# control_cases SECTION: a positive control that reports test cases too
+# (its "# control-cases: SECTION" header, Documentation/testing.rst):
+# from here on its stdout, the KTAP of ktap_helpers.sh, goes to the
+# console and to the host's results channel as SECTION. A reader copies
+# it line by line up to control_cases_done's marker, not to end of file:
+# a task the control leaves hung on purpose may hold the pipe open for
+# ever.
+control_cases() {
+	rm -f /tmp/control-cases
+	mkfifo /tmp/control-cases
+	echo "DRVSIM-SECTION $1" > "$DRVSIM_RESULTS"
+	exec 9>&1
+	while IFS= read -r l; do
+		[ "$l" != DRVSIM-CASES-DONE ] || break
+		printf '%s\n' "$l" >&9
+		printf '%s\n' "$l" > "$DRVSIM_RESULTS"
+	done < /tmp/control-cases &
+	CONTROL_CASES=$!
+	exec > /tmp/control-cases
+}
+
+# control_cases_done: the control's cases are all out (with
+# ktap_print_totals; ktap_finished would exit first); stdout is the
+# console again.
+control_cases_done() {
+	ktap_print_totals
+	echo DRVSIM-CASES-DONE
+	exec >&9 9>&-
+	wait $CONTROL_CASES
 }
 
 # loaded MODULE: is MODULE loaded?

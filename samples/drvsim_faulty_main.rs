@@ -15,8 +15,10 @@
 //! - `register_driver`: register the companion driver
 //!   `drvsim_faulty_child` on the drvsim bus from inside probe (the
 //!   anti-pattern from the locked-match thread), then succeed;
-//! - `oops`: panic inside probe; refused with `EPERM` unless the module
-//!   was loaded with `allow_oops=1`;
+//! - `oops`: read through a NULL pointer inside probe, a real oops
+//!   (`drvsim_faulty_oops.c`) that kills the probing task with the device
+//!   lock held; refused with `EPERM` unless the module was loaded with
+//!   `allow_oops=1`;
 //! - `stale_set`, `stale_devres`: keep a resource of the binding past its
 //!   unbind (in a static, as safe code may), a `SetDevres` or the kernel's
 //!   `Devres`, and `access()` it with the device of the next binding's
@@ -70,7 +72,7 @@ module! {
     params: {
         allow_oops: bool {
             default: false,
-            description: "Allow probe_mode 'oops', which panics inside probe",
+            description: "Allow probe_mode 'oops', a NULL pointer dereference inside probe",
         },
         legacy_exit_order: bool {
             default: false,
@@ -324,6 +326,26 @@ fn register_child() -> Result {
     Ok(())
 }
 
+extern "C" {
+    /// Reads an `int` through `p` (`drvsim_faulty_oops.c`): in C, where a
+    /// NULL `p` is loaded from as written and faults.
+    fn drvsim_faulty_read(p: *const kernel::ffi::c_int) -> kernel::ffi::c_int;
+}
+
+/// `oops`: a fragile driver's NULL pointer dereference. The oops kills
+/// the probing task, so this does not return.
+fn oops() -> Result {
+    // SAFETY: the NULL pointer is this mode's bug, on purpose and only
+    // with `allow_oops=1`. Nothing on the Rust side reads through it: the
+    // C side does, which the kernel builds to load from address 0 as
+    // written (`-fno-delete-null-pointer-checks`); the CPU faults and the
+    // oops ends this task inside the call.
+    let v = unsafe { drvsim_faulty_read(core::ptr::null()) };
+    // Only if something were mapped at address 0.
+    pr_err!("drvsim_faulty: read {v} through a NULL pointer\n");
+    Err(EFAULT)
+}
+
 drvsim::drvsim_device_table!(FAULTY_IDS, (), [(DeviceId::new(c"faulty"), ())]);
 drvsim::drvsim_device_table!(CHILD_IDS, (), [(DeviceId::new(c"faulty-child"), ())]);
 
@@ -351,7 +373,7 @@ impl drvsim::Driver for FaultyDriver {
             Mode::Sleep(ms) => sleep_ms(ms),
             Mode::Block => block(name),
             Mode::RegisterDriver => register_child(),
-            Mode::Oops => panic!("drvsim_faulty: probe_mode oops"),
+            Mode::Oops => oops(),
             Mode::StaleSet | Mode::StaleDevres => {
                 let bound: &drvsim::Device<Bound> = dev;
                 stale(bound.as_ref(), mode)

@@ -6,16 +6,16 @@
 //! hands them on; errors become negative errnos.
 //!
 //! The functions that take a `struct device *` first check that it is a
-//! drvsim device (on the drvsim bus, [`DrvsimDevice::from_any`]): a NULL
+//! drvsim device (on either drvsim bus, [`DrvsimDevice::from_any`]): a NULL
 //! pointer or another bus's device, a driver module's mistake, gets
 //! `NULL`, `false`, 0 or `-EINVAL` as each documents (`drvsim_sriov_disable()`
 //! does nothing), instead of being taken for the `DrvsimDevice` around it.
 
 use crate::{
     abi::DriverRaw,
-    bus,
     device::DrvsimDevice,
     lifecycle,
+    names,
     pause::{
         self,
         Point, //
@@ -38,7 +38,7 @@ fn errno(r: Result) -> c_int {
     r.map_or_else(|e| e.to_errno(), |()| 0)
 }
 
-/// Registers a driver on the drvsim bus, in the steps of
+/// Registers a driver on the drvsim bus `drv.bus` names, in the steps of
 /// `registration::register()`; on failure nothing of the registration is
 /// left, dynamic ids written meanwhile included.
 ///
@@ -63,7 +63,7 @@ pub(crate) unsafe extern "C" fn drvsim_driver_register(
         (*raw).name = name;
         (*raw).mod_name = name;
         (*raw).owner = owner.cast();
-        (*raw).bus = bus::BUS.get();
+        (*raw).bus = names::bus(drv.bus);
     }
     // SAFETY: `drv` is ready and stays pinned until unregistered.
     errno(unsafe { registration::register(drv) })
@@ -247,8 +247,8 @@ pub(crate) unsafe extern "C" fn drvsim_device_regions(dev: *const bindings::devi
 mod tests {
     use super::*;
     use crate::{
+        abi::Bus,
         device::Spec,
-        names,
         parse::Name, //
     };
 
@@ -266,6 +266,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                bus: Bus::Drvsim,
             })
         });
         let mut value = 0;

@@ -131,7 +131,10 @@ impl drvsim::Driver for ParentDriver {
         if !legacy() {
             let child = child_name(name)?;
             if !BOUND_CHILDREN.lock().contains(&child) {
-                dev_info!(dev.as_ref(), "drvsim_transitive: child not bound, deferring\n");
+                dev_info!(
+                    dev.as_ref(),
+                    "drvsim_transitive: child not bound, deferring\n"
+                );
                 return Err(EPROBE_DEFER);
             }
             dev_info!(dev.as_ref(), "drvsim_transitive: parent bound\n");

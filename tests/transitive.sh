@@ -16,7 +16,7 @@
 #    drivers down and bring them back, every device released.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 26
+ktap_set_plan 27
 reset_bus
 PA=$BUS/drivers/drvsim_transitive_a
 CB=$BUS1/drivers/drvsim_transitive_b
@@ -58,8 +58,11 @@ ktap_test_result "every device is released" wait_until 10 released
 rmmod drvsim_transitive
 ktap_test_result "the module's exit unregisters its drivers" test ! -e "$PA" -a ! -e "$CB" -a ! -e "$RA"
 
-# 2. The broken pattern, on the lock-free match.
+# 2. The broken pattern, on the lock-free match. drvsim's exit removes
+#    the devices of both buses.
+printf 'left0' > "$BUS1/new_device"
 reload_drvsim
+ktap_test_result "drvsim's unload removed the drvsim1 device left" test ! -e /sys/devices/drvsim/left0
 insmod $MODULES/drvsim_transitive.ko legacy_register_from_probe=1
 ktap_test_result "only the parent driver is registered at init" \
 	test -d "$PA" -a ! -e "$CB" -a ! -e "$RA"

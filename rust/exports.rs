@@ -306,4 +306,38 @@ mod tests {
         assert_eq!(ours.ok(), Some((true, 1, 0)));
         assert_eq!(theirs, [(true, false, einval, 0, einval, einval, 0); 2]);
     }
+
+    /// A device of the second bus is a drvsim device for the exports too,
+    /// and its name is taken on both buses.
+    #[test]
+    fn exports_serve_the_second_bus() {
+        let spec = |bus| {
+            Ok(Spec {
+                name: Name::parse(b"kunit-exports1")?,
+                type_: Name::parse(b"kunit")?,
+                totalvfs: 0,
+                regions: 1,
+                physfn: None,
+                early_probe: false,
+                bus,
+            })
+        };
+        let dev = spec(Bus::Drvsim1).and_then(lifecycle::add_device);
+        let twin = spec(Bus::Drvsim).and_then(lifecycle::add_device);
+        let ours = dev.as_ref().map(|d| {
+            let raw = d.as_raw();
+            // SAFETY: a live drvsim device.
+            let typed = unsafe { !drvsim_device_type(raw).is_null() };
+            // SAFETY: as above.
+            (d.bus() == Bus::Drvsim1, typed, unsafe {
+                drvsim_device_regions(raw)
+            })
+        });
+        // Clean up before asserting: a failed assertion runs no destructor.
+        for d in [&dev, &twin].into_iter().flatten() {
+            let _ = lifecycle::remove(d);
+        }
+        assert_eq!(ours.ok(), Some((true, true, 1)));
+        assert_eq!(twin.err(), Some(EEXIST));
+    }
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Drivers across the two buses (drvsim_transitive, Documentation/bugs.rst
-# row 13): the transitive case of the locked-match thread.
+# row 15): the transitive case of the locked-match thread.
 # 1. Cristian Marussi's pattern, the default, with the suite's
 #    lockdep_device_class=1: every driver registered at module init; the
 #    parent (drvsim) defers until its child (drvsim1) is bound, then the

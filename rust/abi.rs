@@ -82,6 +82,29 @@ pub fn should_fail_alloc() -> Result {
     to_result(unsafe { drvsim_should_fail_alloc() })
 }
 
+/// Which of `drvsim.ko`'s two bus instances a device lives on or a driver
+/// registers on: the same bus code registered twice, as `drvsim` and
+/// `drvsim1` (`Documentation/drvsim.rst`, "The second bus").
+#[repr(u32)]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Bus {
+    /// `/sys/bus/drvsim`, where every device and driver lives by default.
+    Drvsim = 0,
+    /// `/sys/bus/drvsim1`, for a driver on one bus that serves devices of
+    /// the other (the transitive case of the locked-match thread).
+    Drvsim1 = 1,
+}
+
+impl Bus {
+    /// Both buses, in registration order.
+    pub const ALL: [Bus; 2] = [Bus::Drvsim, Bus::Drvsim1];
+
+    /// The index of the bus in [`Bus::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// Size of a device type name buffer, including the terminating NUL.
 pub const TYPE_LEN: usize = 32;
 
@@ -122,6 +145,8 @@ pub type SriovConfigureFn =
 pub struct DriverRaw {
     /// The driver core's view; its `bus` is set by `drvsim_driver_register()`.
     pub driver: Opaque<bindings::device_driver>,
+    /// The bus to register on (all-zero: [`Bus::Drvsim`]).
+    pub bus: Bus,
     /// The id table, terminated by an entry with an empty type.
     pub id_table: *const DeviceIdRaw,
     /// Probe callback, mandatory.
@@ -162,8 +187,9 @@ impl DriverRaw {
 impl Default for DriverRaw {
     fn default() -> Self {
         // SAFETY: every field is an integer, a raw pointer, an atomic
-        // pointer or an `Option` of a function pointer (or a C struct of
-        // those), for which all-zero is a valid value: 0, NULL, `None`.
+        // pointer, an `Option` of a function pointer (or a C struct of
+        // those) or a `Bus`, for which all-zero is a valid value: 0, NULL,
+        // `None`, `Bus::Drvsim`.
         // INVARIANT: no id table.
         unsafe { core::mem::zeroed() }
     }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `drvsim` bus type: match, probe, remove and uevent, and the bus's
-//! registration at module load and unload. Its sysfs attributes are in
-//! `bus_attrs.rs`.
+//! The `drvsim` bus type: match, probe, remove and uevent, and the
+//! registration of its two instances, `drvsim` and `drvsim1`, at module
+//! load and unload. Their sysfs attributes are in `bus_attrs.rs`.
 
 use crate::{
     abi::{
@@ -202,13 +202,14 @@ extern "C" fn bus_uevent(
     }
 }
 
-/// The `drvsim` bus.
+/// A drvsim bus named `name`: both buses run the same callbacks and
+/// attributes.
 #[expect(clippy::disallowed_methods, reason = "`as_char_ptr()` is not `const`")]
-pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
+const fn bus_type(name: &'static CStr) -> bindings::bus_type {
     // SAFETY: `struct bus_type` is plain C data; all-zero leaves every
     // optional callback unset.
     let mut b: bindings::bus_type = unsafe { core::mem::zeroed() };
-    b.name = c"drvsim".as_ptr().cast();
+    b.name = name.as_ptr().cast();
     b.bus_groups = BUS_GROUPS.get().cast();
     b.dev_groups = DEV_GROUPS.get().cast();
     b.match_ = Some(bus_match);
@@ -218,7 +219,18 @@ pub(crate) static BUS: Static<bindings::bus_type> = Static::new({
     // The driver core provides the `driver_override` attribute.
     b.driver_override = true;
     b
-});
+}
+
+/// The `drvsim` bus.
+static BUS: Static<bindings::bus_type> = Static::new(bus_type(c"drvsim"));
+
+/// The second bus, `drvsim1`: the same code, its own devices and drivers,
+/// for drivers on one bus that serve devices of the other
+/// (`Documentation/drvsim.rst`, "The second bus").
+static BUS1: Static<bindings::bus_type> = Static::new(bus_type(c"drvsim1"));
+
+/// Both buses, by `abi::Bus::index()`.
+const BUSES: [&Static<bindings::bus_type>; 2] = [&BUS, &BUS1];
 
 /// `ENOMEM` if `fail_init_step` asks init to fail after `step`.
 fn injected_init_failure(step: u32) -> Result {
@@ -228,9 +240,9 @@ fn injected_init_failure(step: u32) -> Result {
     Ok(())
 }
 
-/// Registers the bus in three steps (the registry and the debugfs knobs,
-/// the root device, the bus); a failure undoes every step done, so that a
-/// failed `insmod` leaves nothing behind.
+/// Registers the buses in four steps (the registry and the debugfs knobs,
+/// the root device, the bus `drvsim`, the bus `drvsim1`); a failure undoes
+/// every step done, so that a failed `insmod` leaves nothing behind.
 pub(crate) fn register() -> Result {
     // SAFETY: called once, from module init, before anything can lock it.
     unsafe { RESCAN_REMOVE.init() };
@@ -241,22 +253,33 @@ pub(crate) fn register() -> Result {
         registration::exit();
         return Err(e);
     }
-    // SAFETY: once, from module init, before the bus is registered.
-    if let Err(e) = unsafe { names::init(&BUS) }.and_then(|()| injected_init_failure(2)) {
+    // SAFETY: once, from module init, before the buses are registered.
+    if let Err(e) = unsafe { names::init(BUSES) }.and_then(|()| injected_init_failure(2)) {
         names::exit();
         registration::exit();
         return Err(e);
     }
-    // SAFETY: `BUS` is not registered yet, so nothing else reads it.
-    // With the legacy override, the devices' `driver_override` attribute is
-    // drvsim's (`bus_attrs.rs`), not the driver core's.
-    unsafe { (*BUS.get()).driver_override = !crate::legacy_override::enabled() };
-    // SAFETY: `BUS` is a static, fully initialised `bus_type`.
-    let r = to_result(unsafe { bindings::bus_register(BUS.get()) });
-    if let Err(e) = r.and_then(|()| injected_init_failure(3)) {
+    let mut registered = 0;
+    let mut r = Ok(());
+    for (step, bus) in (3..).zip(BUSES) {
+        // SAFETY: `bus` is not registered yet, so nothing else reads it.
+        // With the legacy override, the devices' `driver_override`
+        // attribute is drvsim's (`bus_attrs.rs`), not the driver core's.
+        unsafe { (*bus.get()).driver_override = !crate::legacy_override::enabled() };
+        // SAFETY: `bus` is a static, fully initialised `bus_type`.
+        r = to_result(unsafe { bindings::bus_register(bus.get()) });
         if r.is_ok() {
+            registered += 1;
+        }
+        r = r.and_then(|()| injected_init_failure(step));
+        if r.is_err() {
+            break;
+        }
+    }
+    if let Err(e) = r {
+        for bus in BUSES[..registered].iter().rev() {
             // SAFETY: registered just above, with no device or driver yet.
-            unsafe { bindings::bus_unregister(BUS.get()) };
+            unsafe { bindings::bus_unregister(bus.get()) };
         }
         names::exit();
         registration::exit();
@@ -265,8 +288,19 @@ pub(crate) fn register() -> Result {
     Ok(())
 }
 
+/// Unregisters both buses, the second first, then the namespace and the
+/// registry; once no device is left.
+fn unregister_buses() {
+    for bus in BUSES.iter().rev() {
+        // SAFETY: registered in `register()`; the bus's list is empty.
+        unsafe { bindings::bus_unregister(bus.get()) };
+    }
+    names::exit();
+    registration::exit();
+}
+
 /// `legacy_unload_poll`: the exit of before the hardening issue. It polls
-/// until no name is busy and the bus's list is empty, then unregisters,
+/// until no name is busy and the buses' lists are empty, then unregisters,
 /// waiting for nobody else: a `remove` writer past its own attribute (or
 /// held at a pause point, which this exit does not release) then runs on in
 /// freed module code.
@@ -283,10 +317,7 @@ fn unregister_polling() {
             }
         }
     }
-    // SAFETY: registered in `register()`; the bus's list is empty.
-    unsafe { bindings::bus_unregister(BUS.get()) };
-    names::exit();
-    registration::exit();
+    unregister_buses();
 }
 
 /// Removes one device for [`unregister`], through `bus_for_each_dev()`.
@@ -300,9 +331,10 @@ extern "C" fn remove_at_exit(dev: *mut bindings::device, _data: *mut c_void) -> 
     0
 }
 
-/// Removes every device, waits until every device is released and every
-/// writer that outlives its attribute has returned, then unregisters the
-/// bus. Drivers are gone by now: their modules depend on this one.
+/// Removes every device of both buses, waits until every device is
+/// released and every writer that outlives its attribute has returned,
+/// then unregisters the buses. Drivers are gone by now: their modules
+/// depend on this one.
 pub(crate) fn unregister() {
     if crate::module_parameters::legacy_unload_poll.value() {
         return unregister_polling();
@@ -314,18 +346,19 @@ pub(crate) fn unregister() {
     // The iterator pins the device it is at, and skips the ones deleted
     // meanwhile (a PF's VFs); every device added before `close()` is
     // on the list or being removed.
-    // SAFETY: the bus is registered; `remove_at_exit` takes no data.
-    unsafe {
-        bindings::bus_for_each_dev(
-            BUS.get(),
-            ptr::null_mut(),
-            ptr::null_mut(),
-            Some(remove_at_exit),
-        )
-    };
+    // A device of one bus never removes one of the other (a PF's VFs
+    // are on its own bus), so one walk per bus finds them all.
+    for bus in BUSES {
+        // SAFETY: the bus is registered; `remove_at_exit` takes no data.
+        unsafe {
+            bindings::bus_for_each_dev(
+                bus.get(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                Some(remove_at_exit),
+            )
+        };
+    }
     names::wait_until_gone();
-    // SAFETY: registered in `register()`; no device is left.
-    unsafe { bindings::bus_unregister(BUS.get()) };
-    names::exit();
-    registration::exit();
+    unregister_buses();
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The sysfs interface of the bus (`new_device`, `del_device`, `rescan`,
-//! `hot_unplug`, `link`) and of every device (`type`, `modalias`, `remove`,
+//! The sysfs interface of the buses (`new_device`, `del_device`, `rescan`,
+//! `hot_unplug`, `link`, the same on `drvsim` and `drvsim1`, each acting
+//! on its own bus's devices) and of every device (`type`, `modalias`, `remove`,
 //! `legacy_driver_override`'s `driver_override`; the SR-IOV attributes are
 //! `sriov.rs`'s). Syntax and errnos are in
 //! `Documentation/sysfs.rst`.
 
 use crate::{
+    abi::Bus,
     device::{
         DevRef,
         DrvsimDevice,
@@ -44,19 +46,28 @@ use kernel::{
     prelude::*, //
 };
 
+/// Which drvsim bus the driver core called a bus attribute of.
+fn bus_of_attr(bus: *const bindings::bus_type) -> Result<Bus> {
+    names::bus_of(bus).ok_or(ENODEV)
+}
+
 /// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]
-/// [early_probe=<0|1>]`.
-fn new_device(input: &[u8]) -> Result {
+/// [early_probe=<0|1>]`, a device on `bus`. Names are unique across both
+/// buses: a name the other bus has is `EEXIST`.
+fn new_device(input: &[u8], bus: Bus) -> Result {
     let req = NewDevice::parse(input)?;
     let _legacy = rescan_remove::legacy_lock();
-    lifecycle::add_device(Spec::from(&req))?.attach();
+    lifecycle::add_device(Spec::new(&req, bus))?.attach();
     Ok(())
 }
 
-/// The device a `del_device` or `hot_unplug` write names.
-fn named_device(input: &[u8]) -> Result<DevRef> {
+/// The device of `bus` a `del_device` or `hot_unplug` write names; a
+/// device of the other bus is `ENOENT`, as no device.
+fn named_device(input: &[u8], bus: Bus) -> Result<DevRef> {
     let name = Name::parse(parse::chomp(input))?;
-    DrvsimDevice::find(Some(name.as_cstr())).ok_or(ENOENT)
+    DrvsimDevice::find(Some(name.as_cstr()))
+        .filter(|d| d.bus() == bus)
+        .ok_or(ENOENT)
 }
 
 /// `rescan`: as PCI's, a number (`kstrtoul()`, any base) that is not 0
@@ -66,21 +77,21 @@ fn named_device(input: &[u8]) -> Result<DevRef> {
 ///
 /// The devices are listed under the rescan/remove lock and probed after it is
 /// dropped: a probe that blocks must not stop devices coming and going.
-fn rescan(n: Result<u64>) -> Result {
+fn rescan(n: Result<u64>, bus: Bus) -> Result {
     let _legacy = rescan_remove::legacy_lock();
     if n.map_err(|_| EINVAL)? == 0 {
         return Ok(());
     }
-    unbound_devices().map(|devs| devs.iter().for_each(|d| d.reprobe()))
+    unbound_devices(bus).map(|devs| devs.iter().for_each(|d| d.reprobe()))
 }
 
-/// Every device without a driver, listed under the rescan/remove lock,
-/// each once: devices are deleted without that lock, and the walk goes on
-/// past a device deleted under it (see [`DrvsimDevice::for_each`]).
-fn unbound_devices() -> Result<KVec<DevRef>> {
+/// Every device of `bus` without a driver, listed under the rescan/remove
+/// lock, each once: devices are deleted without that lock, and the walk
+/// goes on past a device deleted under it (see [`DrvsimDevice::for_each`]).
+fn unbound_devices(bus: Bus) -> Result<KVec<DevRef>> {
     let _rr = rescan_remove::lock();
     let mut devs = KVec::new();
-    DrvsimDevice::for_each(|d| {
+    DrvsimDevice::for_each(bus, |d| {
         // A device bound meanwhile is skipped by the driver core's attach.
         if !d.is_bound() {
             devs.push(DevRef::from(d), GFP_KERNEL)?;
@@ -116,7 +127,7 @@ fn dl_flags(f: LinkFlags) -> u32 {
 
 /// `link`: `<consumer> <supplier> [<flag>...]` adds a device link with
 /// `device_link_add()`, as a consumer driver's probe would, or the
-/// firmware's dependencies do.
+/// firmware's dependencies do. Either device may be on either bus.
 ///
 /// The consumer's device lock is held across the addition, so that the
 /// consumer is not in the middle of a probe: a link that appears between
@@ -154,12 +165,13 @@ fn link(input: &[u8]) -> Result {
 }
 
 extern "C" fn new_device_store(
-    _bus: *const bindings::bus_type,
+    bus: *const bindings::bus_type,
     buf: *const c_char,
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes the input it received.
-    sysfs::store_result(new_device(unsafe { sysfs::input(buf, count) }), count)
+    let input = unsafe { sysfs::input(buf, count) };
+    sysfs::store_result(bus_of_attr(bus).and_then(|b| new_device(input, b)), count)
 }
 
 extern "C" fn link_store(
@@ -173,22 +185,24 @@ extern "C" fn link_store(
 
 /// `del_device`: `<name>`.
 extern "C" fn del_device_store(
-    _bus: *const bindings::bus_type,
+    bus: *const bindings::bus_type,
     buf: *const c_char,
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes the input it received.
-    let dev = named_device(unsafe { sysfs::input(buf, count) });
+    let input = unsafe { sysfs::input(buf, count) };
+    let dev = bus_of_attr(bus).and_then(|b| named_device(input, b));
     sysfs::store_result(dev.and_then(|d| lifecycle::remove(&d)), count)
 }
 
 extern "C" fn rescan_store(
-    _bus: *const bindings::bus_type,
+    bus: *const bindings::bus_type,
     buf: *const c_char,
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes the input it received, NUL-terminated.
-    sysfs::store_result(rescan(unsafe { sysfs::kstrtoull(buf) }), count)
+    let n = unsafe { sysfs::kstrtoull(buf) };
+    sysfs::store_result(bus_of_attr(bus).and_then(|b| rescan(n, b)), count)
 }
 
 /// `hot_unplug`: `<name>`; a surprise removal, as a hotplug controller
@@ -198,12 +212,13 @@ extern "C" fn rescan_store(
 /// against a PF driver's unbind disabling SR-IOV (the limitation the patch
 /// leaves open); this path takes it only for bookkeeping, like `remove`.
 extern "C" fn hot_unplug_store(
-    _bus: *const bindings::bus_type,
+    bus: *const bindings::bus_type,
     buf: *const c_char,
     count: usize,
 ) -> isize {
     // SAFETY: sysfs passes the input it received.
-    let dev = named_device(unsafe { sysfs::input(buf, count) });
+    let input = unsafe { sysfs::input(buf, count) };
+    let dev = bus_of_attr(bus).and_then(|b| named_device(input, b));
     sysfs::store_result(dev.and_then(|d| lifecycle::remove_surprise(&d)), count)
 }
 
@@ -309,7 +324,8 @@ static BUS_ATTRS: Static<[*mut bindings::attribute; 6]> = Static::new([
 ]);
 static BUS_GROUP: Static<bindings::attribute_group> =
     Static::new(sysfs::group(BUS_ATTRS.get().cast()));
-/// The bus's attribute groups (`bus_type.bus_groups`).
+/// The buses' attribute groups (`bus_type.bus_groups`), shared: each
+/// store finds its bus from the `bus_type` the driver core passes.
 pub(crate) static BUS_GROUPS: Static<[*const bindings::attribute_group; 2]> =
     Static::new([BUS_GROUP.get().cast_const(), ptr::null()]);
 
@@ -384,10 +400,11 @@ mod tests {
                 regions: 0,
                 physfn: None,
                 early_probe: false,
+                bus: Bus::Drvsim,
             })
         });
         let mut seen = [0u32; 3];
-        let walked = DrvsimDevice::for_each(|d| {
+        let walked = DrvsimDevice::for_each(Bus::Drvsim, |d| {
             if let Some(i) = names.iter().position(|n| n.as_ref().ok() == Some(&d.name)) {
                 seen[i] += 1;
                 if i == 1 && seen[i] == 1 {

@@ -9,7 +9,10 @@
 //! reference (sysfs, a driver, an open file, a lookup) is gone.
 
 use crate::{
-    abi::DriverRaw,
+    abi::{
+        Bus,
+        DriverRaw, //
+    },
     device_lock::{
         self,
         DeviceLock,
@@ -77,10 +80,13 @@ pub(crate) struct Spec {
     /// Whether drivers may match the device from its creation on, so that
     /// `device_add()`'s own probe binds it (`new_device`'s `early_probe`).
     pub(crate) early_probe: bool,
+    /// The bus it goes on (a VF: its PF's).
+    pub(crate) bus: Bus,
 }
 
-impl From<&NewDevice> for Spec {
-    fn from(req: &NewDevice) -> Self {
+impl Spec {
+    /// The device a `new_device` line written to `bus` asks for.
+    pub(crate) fn new(req: &NewDevice, bus: Bus) -> Self {
         Spec {
             name: req.name,
             type_: req.type_,
@@ -88,6 +94,7 @@ impl From<&NewDevice> for Spec {
             regions: req.regions,
             physfn: None,
             early_probe: req.early_probe,
+            bus,
         }
     }
 }
@@ -132,12 +139,12 @@ impl Sriov {
     }
 }
 
-/// A device on the `drvsim` bus.
+/// A device on a drvsim bus (`drvsim` or `drvsim1`).
 ///
 /// # Invariants
 ///
-/// `dev` has been initialised with `device_initialize()`, its `bus` is the
-/// drvsim bus and its `release` is [`DrvsimDevice::release`]; the memory was
+/// `dev` has been initialised with `device_initialize()`, its `bus` is one
+/// of the drvsim buses and its `release` is [`DrvsimDevice::release`]; the memory was
 /// allocated as a pinned `KBox<DrvsimDevice>` and is freed only by `release`.
 #[repr(C)]
 #[pin_data]
@@ -242,10 +249,10 @@ impl DrvsimDevice {
         // SAFETY: `dev` is zeroed, not yet initialised memory for a `struct
         // device`. From `device_initialize()` on, `put_device()` frees `this`
         // through `release`.
-        // INVARIANT: initialised, on the drvsim bus, released by `release`.
+        // INVARIANT: initialised, on a drvsim bus, released by `release`.
         unsafe {
             bindings::device_initialize(dev);
-            (*dev).bus = names::bus();
+            (*dev).bus = names::bus(spec.bus);
             (*dev).parent = names::root();
             (*dev).release = Some(Self::release);
         }
@@ -294,7 +301,7 @@ impl DrvsimDevice {
     ///
     /// # Safety
     ///
-    /// `dev` must be a device of the drvsim bus, alive for `'a`.
+    /// `dev` must be a device of a drvsim bus, alive for `'a`.
     pub(crate) unsafe fn from_raw<'a>(dev: *const bindings::device) -> &'a DrvsimDevice {
         let dev = dev.cast::<Opaque<bindings::device>>();
         // SAFETY: `dev` is the `dev` field of a `DrvsimDevice` alive for `'a`
@@ -303,7 +310,7 @@ impl DrvsimDevice {
     }
 
     /// The `DrvsimDevice` that embeds `dev`, or `None` if `dev` is NULL or
-    /// a device of another bus: for pointers from outside `drvsim.ko`'s
+    /// a device of a bus that is not drvsim's: for pointers from outside `drvsim.ko`'s
     /// own callbacks (the exports to driver modules), which could be any
     /// device.
     ///
@@ -313,11 +320,11 @@ impl DrvsimDevice {
     pub(crate) unsafe fn from_any<'a>(dev: *const bindings::device) -> Option<&'a DrvsimDevice> {
         // SAFETY: `dev` is a live device (safety requirement), whose `bus`
         // was set before anyone else could see it and never changes.
-        if dev.is_null() || unsafe { (*dev).bus } != names::bus().cast_const() {
+        if dev.is_null() || names::bus_of(unsafe { (*dev).bus }).is_none() {
             return None;
         }
-        // SAFETY: only `create()` puts devices on the drvsim bus (its
-        // `bus_type` is not exported), so `dev` is a `DrvsimDevice`'s,
+        // SAFETY: only `create()` puts devices on the drvsim buses (their
+        // `bus_type`s are not exported), so `dev` is a `DrvsimDevice`'s,
         // alive for `'a` (safety requirement).
         Some(unsafe { Self::from_raw(dev) })
     }
@@ -334,24 +341,37 @@ impl DrvsimDevice {
         unsafe { kernel::device::Device::from_raw(self.as_raw()) }
     }
 
-    /// Looks up a device by name, or any device for `None`.
+    /// The bus the device is on.
+    pub(crate) fn bus(&self) -> Bus {
+        // SAFETY: `bus` was set in `create()`, before anyone else could see
+        // the device, and never changes.
+        let bus = unsafe { (*self.as_raw()).bus };
+        // By the type invariant the device is on one of the drvsim buses.
+        names::bus_of(bus).unwrap_or(Bus::Drvsim)
+    }
+
+    /// Looks up a device by name, or any device for `None`, on either bus
+    /// (names are unique across both, see `names.rs`).
     pub(crate) fn find(name: Option<&CStr>) -> Option<DevRef> {
         type MatchFn = unsafe extern "C" fn(*mut bindings::device, *const c_void) -> c_int;
         let (data, m): (*const c_void, MatchFn) = match name {
             Some(n) => (n.as_char_ptr().cast(), bindings::device_match_name),
             None => (ptr::null(), bindings::device_match_any),
         };
-        // SAFETY: the bus is registered while devices exist; `data` is what
-        // `m` expects.
-        let dev =
-            unsafe { bindings::bus_find_device(names::bus(), ptr::null_mut(), data, Some(m)) };
-        // SAFETY: every device on the bus is a drvsim device, and
-        // `bus_find_device()` took a reference for us.
-        NonNull::new(dev)
-            .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
+        Bus::ALL.into_iter().find_map(|bus| {
+            // SAFETY: the buses are registered while devices exist; `data`
+            // is what `m` expects.
+            let dev = unsafe {
+                bindings::bus_find_device(names::bus(bus), ptr::null_mut(), data, Some(m))
+            };
+            // SAFETY: every device on the bus is a drvsim device, and
+            // `bus_find_device()` took a reference for us.
+            NonNull::new(dev)
+                .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
+        })
     }
 
-    /// Calls `f` on every device on the bus, in the bus's order, until it
+    /// Calls `f` on every device on `bus`, in the bus's order, until it
     /// returns an error, which this returns.
     ///
     /// The driver core's iterator (`bus_for_each_dev()`) pins the device
@@ -360,13 +380,13 @@ impl DrvsimDevice {
     /// start of the list; the walk goes on after it and skips the devices
     /// deleted before it reaches them. (Looking up the next device after
     /// one that is off the list would start again from the head.)
-    pub(crate) fn for_each<F: FnMut(&DrvsimDevice) -> Result>(mut f: F) -> Result {
+    pub(crate) fn for_each<F: FnMut(&DrvsimDevice) -> Result>(bus: Bus, mut f: F) -> Result {
         /// Calls the `F` at `data` on `dev`, for `bus_for_each_dev()`.
         ///
         /// # Safety
         ///
         /// `data` must point to an `F` that nothing else uses during the
-        /// call, and `dev` be a device of the drvsim bus, alive during it.
+        /// call, and `dev` be a device of a drvsim bus, alive during it.
         unsafe extern "C" fn call<F: FnMut(&DrvsimDevice) -> Result>(
             dev: *mut bindings::device,
             data: *mut c_void,
@@ -385,7 +405,7 @@ impl DrvsimDevice {
         // so alive) while `call` runs.
         to_result(unsafe {
             bindings::bus_for_each_dev(
-                names::bus(),
+                names::bus(bus),
                 ptr::null_mut(),
                 (&raw mut f).cast(),
                 Some(call::<F>),

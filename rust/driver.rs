@@ -16,7 +16,10 @@ pub mod region_io;
 #[path = "revocable_variants.rs"]
 pub mod revocable_variants;
 
-pub use abi::DriverSlot;
+pub use abi::{
+    Bus,
+    DriverSlot, //
+};
 use abi::{
     DeviceIdRaw,
     DriverRaw,
@@ -54,8 +57,8 @@ use kernel::{
 // `struct device` trips the lint although no such value is passed.
 #[expect(improper_ctypes, reason = "only pointers to `struct device` cross")]
 extern "C" {
-    /// Registers `drv` on the `drvsim` bus. `name` and `owner` must outlive
-    /// the registration.
+    /// Registers `drv` on the bus `drv.bus` names. `name` and `owner` must
+    /// outlive the registration.
     fn drvsim_driver_register(
         drv: *mut DriverRaw,
         owner: *mut c_void,
@@ -203,6 +206,9 @@ pub trait Driver {
     /// NULL-terminated attribute groups for the driver's sysfs directory
     /// (`struct device_driver.groups`), or NULL.
     const GROUPS: *const *const bindings::attribute_group = core::ptr::null();
+
+    /// The bus the driver registers on: `drvsim` unless it says otherwise.
+    const BUS: Bus = Bus::Drvsim;
 
     /// Where to publish this driver, from the start of its registration on,
     /// so that another driver can name it as its [`Driver::COMPANION`].
@@ -352,6 +358,7 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
         // pinned `Registration`; nothing else sees it yet.
         unsafe {
             (*drv).id_table = T::ID_TABLE.as_ptr();
+            (*drv).bus = T::BUS;
             (*(*drv).as_raw()).groups = T::GROUPS;
             (*drv).probe = Some(Self::probe_callback);
             (*drv).remove = Some(Self::remove_callback);

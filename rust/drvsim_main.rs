@@ -99,7 +99,7 @@ module! {
         },
         fail_init_step: u32 {
             default: 0,
-            description: "Fault injection: fail module init with ENOMEM after this step (1: registry and debugfs knobs, 2: root device, 3: bus); 0: never",
+            description: "Fault injection: fail module init with ENOMEM after this step (1: registry and debugfs knobs, 2: root device, 3: bus drvsim, 4: bus drvsim1); 0: never",
         },
     },
 }

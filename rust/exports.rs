@@ -6,16 +6,16 @@
 //! hands them on; errors become negative errnos.
 //!
 //! The functions that take a `struct device *` first check that it is a
-//! drvsim device (on the drvsim bus, [`DrvsimDevice::from_any`]): a NULL
+//! drvsim device (on either drvsim bus, [`DrvsimDevice::from_any`]): a NULL
 //! pointer or another bus's device, a driver module's mistake, gets
 //! `NULL`, `false`, 0 or `-EINVAL` as each documents (`drvsim_sriov_disable()`
 //! does nothing), instead of being taken for the `DrvsimDevice` around it.
 
 use crate::{
     abi::DriverRaw,
-    bus,
     device::DrvsimDevice,
     lifecycle,
+    names,
     pause::{
         self,
         Point, //
@@ -38,7 +38,7 @@ fn errno(r: Result) -> c_int {
     r.map_or_else(|e| e.to_errno(), |()| 0)
 }
 
-/// Registers a driver on the drvsim bus, in the steps of
+/// Registers a driver on the drvsim bus `drv.bus` names, in the steps of
 /// `registration::register()`; on failure nothing of the registration is
 /// left, dynamic ids written meanwhile included.
 ///
@@ -63,7 +63,7 @@ pub(crate) unsafe extern "C" fn drvsim_driver_register(
         (*raw).name = name;
         (*raw).mod_name = name;
         (*raw).owner = owner.cast();
-        (*raw).bus = bus::BUS.get();
+        (*raw).bus = names::bus(drv.bus);
     }
     // SAFETY: `drv` is ready and stays pinned until unregistered.
     errno(unsafe { registration::register(drv) })
@@ -247,8 +247,8 @@ pub(crate) unsafe extern "C" fn drvsim_device_regions(dev: *const bindings::devi
 mod tests {
     use super::*;
     use crate::{
+        abi::Bus,
         device::Spec,
-        names,
         parse::Name, //
     };
 
@@ -266,6 +266,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                bus: Bus::Drvsim,
             })
         });
         let mut value = 0;
@@ -304,5 +305,39 @@ mod tests {
         let einval = EINVAL.to_errno();
         assert_eq!(ours.ok(), Some((true, 1, 0)));
         assert_eq!(theirs, [(true, false, einval, 0, einval, einval, 0); 2]);
+    }
+
+    /// A device of the second bus is a drvsim device for the exports too,
+    /// and its name is taken on both buses.
+    #[test]
+    fn exports_serve_the_second_bus() {
+        let spec = |bus| {
+            Ok(Spec {
+                name: Name::parse(b"kunit-exports1")?,
+                type_: Name::parse(b"kunit")?,
+                totalvfs: 0,
+                regions: 1,
+                physfn: None,
+                early_probe: false,
+                bus,
+            })
+        };
+        let dev = spec(Bus::Drvsim1).and_then(lifecycle::add_device);
+        let twin = spec(Bus::Drvsim).and_then(lifecycle::add_device);
+        let ours = dev.as_ref().map(|d| {
+            let raw = d.as_raw();
+            // SAFETY: a live drvsim device.
+            let typed = unsafe { !drvsim_device_type(raw).is_null() };
+            // SAFETY: as above.
+            (d.bus() == Bus::Drvsim1, typed, unsafe {
+                drvsim_device_regions(raw)
+            })
+        });
+        // Clean up before asserting: a failed assertion runs no destructor.
+        for d in [&dev, &twin].into_iter().flatten() {
+            let _ = lifecycle::remove(d);
+        }
+        assert_eq!(ours.ok(), Some((true, true, 1)));
+        assert_eq!(twin.err(), Some(EEXIST));
     }
 }

@@ -21,6 +21,7 @@
 
 use crate::{
     abi::{
+        Bus,
         DeviceIdRaw,
         DriverRaw,
         TYPE_LEN, //
@@ -118,6 +119,7 @@ impl Bench {
                 regions: 0,
                 physfn: None,
                 early_probe: false,
+                bus: Bus::Drvsim,
             })
         });
         let dev = match dev {

@@ -176,6 +176,7 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
                 regions: pf.regions.len() as u32,
                 physfn: Some((pf_ref.clone(), i)),
                 early_probe: false,
+                bus: pf.bus(),
             })
         });
         let vf = match vf {

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The bus's namespace: where devices live (the bus and the root device
-//! `/sys/devices/drvsim`), the names of devices being added or deleted,
-//! and whether new devices may still be added.
+//! The buses' namespace: where devices live (the two buses, `drvsim` and
+//! `drvsim1`, and their shared root device `/sys/devices/drvsim`), the
+//! names of devices being added or deleted, and whether new devices may
+//! still be added. One namespace for both buses: every device's directory
+//! is a child of the one root device, so names are unique across them.
 
 use crate::{
+    abi::Bus,
     parse::Name,
     rescan_remove,
     sysfs::Static, //
@@ -100,20 +103,26 @@ static CLOSING: AtomicBool = AtomicBool::new(false);
 /// device names cannot clash with other entries of `/sys/devices`.
 static ROOT: AtomicPtr<bindings::device> = AtomicPtr::new(ptr::null_mut());
 
-/// The `drvsim` bus (`bus.rs`), once registered.
-static BUS: AtomicPtr<bindings::bus_type> = AtomicPtr::new(ptr::null_mut());
+/// The buses (`bus.rs`), by [`Bus::index`].
+static BUSES: [AtomicPtr<bindings::bus_type>; 2] = [
+    AtomicPtr::new(ptr::null_mut()),
+    AtomicPtr::new(ptr::null_mut()),
+];
 
-/// Sets up the namespace of `bus` and registers the root device.
+/// Sets up the namespace of `buses` (by [`Bus::index`]) and registers the
+/// root device.
 ///
 /// # Safety
 ///
 /// Called once, from module init, before anything else in this module and
-/// before `bus` is registered.
-pub(crate) unsafe fn init(bus: &'static Static<bindings::bus_type>) -> Result {
+/// before the buses are registered.
+pub(crate) unsafe fn init(buses: [&'static Static<bindings::bus_type>; 2]) -> Result {
     // SAFETY: once, before anything can lock it (safety requirement).
     unsafe { BUSY.init() };
     CLOSING.store(false, Ordering::Release);
-    BUS.store(bus.get(), Ordering::Release);
+    for (slot, bus) in BUSES.iter().zip(buses) {
+        slot.store(bus.get(), Ordering::Release);
+    }
     // SAFETY: a static name; no owner module link is needed.
     let root =
         unsafe { bindings::__root_device_register(c"drvsim".as_char_ptr(), ptr::null_mut()) };
@@ -134,9 +143,16 @@ pub(crate) fn exit() {
     BUSY.lock().names = KVVec::new();
 }
 
-/// The drvsim bus, for the driver core's functions.
-pub(crate) fn bus() -> *mut bindings::bus_type {
-    BUS.load(Ordering::Acquire)
+/// The drvsim bus `bus`, for the driver core's functions.
+pub(crate) fn bus(bus: Bus) -> *mut bindings::bus_type {
+    BUSES[bus.index()].load(Ordering::Acquire)
+}
+
+/// Which drvsim bus `bus` is; `None` for another bus (or NULL).
+pub(crate) fn bus_of(bus: *const bindings::bus_type) -> Option<Bus> {
+    Bus::ALL
+        .into_iter()
+        .find(|&b| !bus.is_null() && ptr::eq(self::bus(b), bus))
 }
 
 /// The root device (see [`ROOT`]).

@@ -4,7 +4,7 @@
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 37
+ktap_set_plan 44
 reset_bus
 
 ktap_test_result "bus is registered" test -d "$BUS" -a -e "$BUS/new_device" -a -e "$BUS/del_device" -a -e "$BUS/rescan"
@@ -53,4 +53,16 @@ expect_eq drvsim_sample "$(driver_of dev0)" "rescan re-probes an unbound device"
 expect_errno EINVAL "$BUS/devices/dev0/remove" "0" "remove with anything but 1: EINVAL"
 expect_errno 0 "$BUS/devices/dev0/remove" "1" "remove attribute removes the device"
 ktap_test_result "removed device is gone" test ! -e "$BUS/devices/dev0"
+
+# The second bus, drvsim1 (sysfs.rst): the same attributes, its own
+# devices and drivers, the names shared.
+ktap_test_result "drvsim1 is registered with the same bus attributes" \
+	test -e "$BUS1/new_device" -a -e "$BUS1/del_device" -a -e "$BUS1/rescan" -a -e "$BUS1/hot_unplug" -a -e "$BUS1/link"
+expect_errno 0 "$BUS1/new_device" "one0 regions=1" "new_device on drvsim1"
+ktap_test_result "the device is on drvsim1, under the shared root" \
+	test -d "$BUS1/devices/one0" -a ! -e "$BUS/devices/one0" -a -d /sys/devices/drvsim/one0
+expect_eq none "$(driver_of one0)" "drvsim's sample driver does not bind a drvsim1 device"
+expect_errno EEXIST "$BUS/new_device" "one0" "its name is taken on drvsim too: EEXIST"
+expect_errno ENOENT "$BUS/del_device" "one0" "del_device on the other bus: ENOENT"
+expect_errno 0 "$BUS1/del_device" "one0" "del_device on drvsim1 removes it"
 ktap_finished

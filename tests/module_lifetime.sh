@@ -9,15 +9,15 @@
 # (whose close then read the freed file_operations).
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 11
+ktap_set_plan 13
 reset_bus
 
 leftovers() {
-	ls -d /sys/kernel/debug/drvsim /sys/devices/drvsim /sys/bus/drvsim 2>/dev/null
+	ls -d /sys/kernel/debug/drvsim /sys/devices/drvsim /sys/bus/drvsim /sys/bus/drvsim1 2>/dev/null
 }
 
 unload_drvsim
-for step in 1 2 3; do
+for step in 1 2 3 4; do
 	expect_eq ENOMEM "$($BIN/load-module $MODULES/drvsim.ko "fail_init_step=$step")" \
 		"init failing after step $step: ENOMEM"
 	expect_eq "" "$(leftovers)" "init failing after step $step leaves nothing behind"

@@ -16,6 +16,9 @@ SAMPLES=${SAMPLES-drvsim_sample drvsim_faulty}
 DRVSIM_PARAMS=${DRVSIM_PARAMS-lockdep_device_class=1}
 
 BUS=/sys/bus/drvsim
+# The second bus (Documentation/drvsim.rst, "The second bus"): its own
+# devices and drivers, names shared with $BUS.
+BUS1=/sys/bus/drvsim1
 
 # errno_of FILE VALUE: write VALUE to FILE in one write(2); print "0" on
 # success, else the errno name (EINVAL, EEXIST, ...) it failed with.
@@ -45,10 +48,11 @@ expect_eq() {
 	fi
 }
 
-# The driver a device is bound to, or "none".
+# The driver a device (of either bus) is bound to, or "none".
 driver_of() {
 	local l
-	l=$(readlink "$BUS/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
+	l=$(readlink "$BUS/devices/$1/driver" 2>/dev/null ||
+		readlink "$BUS1/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
 }
 
 # bus_state PF: what a write could change: every device with its driver
@@ -63,10 +67,14 @@ bus_state() {
 	ls "$BUS/drivers"/*
 }
 
-# Remove every device, so each script starts from an empty bus.
+# Remove every device of both buses, so each script starts from empty
+# buses.
 reset_bus() {
-	for d in "$BUS"/devices/*; do
-		[ -e "$d" ] && printf '%s' "${d##*/}" > "$BUS/del_device" 2>/dev/null
+	local b d
+	for b in "$BUS" "$BUS1"; do
+		for d in "$b"/devices/*; do
+			[ -e "$d" ] && printf '%s' "${d##*/}" > "$b/del_device" 2>/dev/null
+		done
 	done
 	return 0
 }

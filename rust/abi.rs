@@ -128,6 +128,9 @@ pub type RemoveFn = unsafe extern "C" fn(dev: *mut bindings::device);
 /// the new count or a negative errno.
 pub type SriovConfigureFn =
     unsafe extern "C" fn(dev: *mut bindings::device, num_vfs: c_int) -> c_int;
+/// Called by the bus from `device_shutdown()` (reboot, power-off), with
+/// the device lock held, for a device bound to the driver.
+pub type ShutdownFn = unsafe extern "C" fn(dev: *mut bindings::device);
 
 /// A driver on the `drvsim` bus, as the bus sees it.
 ///
@@ -155,6 +158,8 @@ pub struct DriverRaw {
     pub remove: Option<RemoveFn>,
     /// SR-IOV configure callback, optional.
     pub sriov_configure: Option<SriovConfigureFn>,
+    /// Shutdown callback, optional.
+    pub shutdown: Option<ShutdownFn>,
     /// The bus's per-registration state; opaque to drivers.
     pub bus_private: AtomicPtr<c_void>,
     /// Where the driver whose id list this driver's `new_id` and

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The `drvsim` bus type: match, probe, remove and uevent, and the
-//! registration of its two instances, `drvsim` and `drvsim1`, at module
-//! load and unload. Their sysfs attributes are in `bus_attrs.rs`.
+//! The `drvsim` bus type: match, probe, remove, shutdown and uevent, and
+//! the registration of its two instances, `drvsim` and `drvsim1`, at
+//! module load and unload. Their sysfs attributes are in `bus_attrs.rs`.
 
 use crate::{
     abi::{
@@ -147,6 +147,26 @@ extern "C" fn bus_remove(dev: *mut bindings::device) {
     }
 }
 
+/// `device_shutdown()` (reboot, power-off) calls this for every device
+/// of the bus, bound or not, holding its lock (and its parent's), as
+/// `platform_shutdown()` is called: the bound driver's shutdown, if any.
+extern "C" fn bus_shutdown(dev: *mut bindings::device) {
+    // SAFETY: the driver core calls shutdown with a live device, holding
+    // its lock, so `driver` cannot change under us.
+    let drv = unsafe { (*dev).driver };
+    if drv.is_null() {
+        return;
+    }
+    // SAFETY: a device's driver is a drvsim driver, registered while the
+    // device lock keeps the device bound to it.
+    let drv = unsafe { ids::to_driver(drv) };
+    if let Some(shutdown) = drv.shutdown {
+        // SAFETY: the driver's shutdown contract: a device bound to it,
+        // whose lock is held.
+        unsafe { shutdown(dev) };
+    }
+}
+
 /// The action of the uevent being built in `env` (`b"add"`, ...): from its
 /// first variable, `ACTION=`, which `kobject_uevent_env()` adds before it
 /// calls the bus. `None` for a `uevent` file's read (no `ACTION=`) and for
@@ -215,6 +235,7 @@ const fn bus_type(name: &'static CStr) -> bindings::bus_type {
     b.match_ = Some(bus_match);
     b.probe = Some(bus_probe);
     b.remove = Some(bus_remove);
+    b.shutdown = Some(bus_shutdown);
     b.uevent = Some(bus_uevent);
     // The driver core provides the `driver_override` attribute.
     b.driver_override = true;

@@ -231,6 +231,15 @@ pub trait Driver {
         let _ = (dev, this);
     }
 
+    /// Called at reboot and power-off (`device_shutdown()`) for a bound
+    /// device, with its lock held, to quiesce it, as a platform driver's
+    /// `shutdown`. The data stays: no unbind follows. Optional; without
+    /// it the bus does nothing for the driver's devices.
+    fn shutdown<'bound>(dev: &'bound Device<device::Core<'_>>, this: Pin<&Self::Data<'bound>>) {
+        let _ = (dev, this);
+        kernel::build_error!(kernel::error::VTABLE_DEFAULT_ERROR)
+    }
+
     /// Sets the number of enabled VFs of the PF `dev` (0 disables), as
     /// PCI's `sriov_configure`; called with the device lock held, from a
     /// write to `sriov_numvfs`. Returns the number of VFs enabled. Without
@@ -367,6 +376,11 @@ unsafe impl<T: Driver + 'static> driver::RegistrationOps for Adapter<T> {
             } else {
                 None
             };
+            (*drv).shutdown = if T::HAS_SHUTDOWN {
+                Some(Self::shutdown_callback)
+            } else {
+                None
+            };
             (*drv).companion = T::COMPANION.map_or(core::ptr::null(), core::ptr::from_ref);
             (*drv).slot = T::SLOT.map_or(core::ptr::null(), core::ptr::from_ref);
         }
@@ -422,6 +436,15 @@ impl<T: Driver + 'static> Adapter<T> {
         // SAFETY: remove follows a successful probe, which stored `T::Data`.
         let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
         T::unbind(dev, data);
+    }
+
+    extern "C" fn shutdown_callback(dev: *mut bindings::device) {
+        // SAFETY: the bus calls shutdown for a device bound to this
+        // driver, holding its lock.
+        let dev = unsafe { &*dev.cast::<Device<device::CoreInternal<'_>>>() };
+        // SAFETY: the device is bound, so probe stored `T::Data`.
+        let data = unsafe { dev.as_ref().drvdata_borrow::<T::Data<'_>>() };
+        T::shutdown(dev, data);
     }
 
     extern "C" fn sriov_configure_callback(dev: *mut bindings::device, num_vfs: c_int) -> c_int {

@@ -27,9 +27,13 @@
 //!   unbind dropped: a use-after-free (`Documentation/bugs.rst`). A
 //!   resource kept from another device is dropped unused.
 //!
-//! `release` takes `<device>` or `all` and lets blocked probes finish.
-//! Waits are interruptible, so a blocked probe is not a hung task; the
-//! tasks that wait for its device lock are.
+//! `remove_mode` and `shutdown_mode` take `<device> block|ok`: the
+//! driver's unbind and its `shutdown` (reboot, power-off) hold the device
+//! lock until `release` (`drvsim_faulty_holds.rs`).
+//!
+//! `release` takes `<device>` or `all` and lets blocked probes, unbinds
+//! and shutdowns finish. Waits are interruptible, so a blocked callback
+//! is not a hung task; the tasks that wait for its device lock are.
 
 use core::fmt::Write;
 use kernel::{
@@ -54,6 +58,8 @@ pub mod drvsim;
 pub mod parse;
 #[path = "../rust/sysfs.rs"]
 pub mod sysfs;
+#[path = "drvsim_faulty_holds.rs"]
+mod holds;
 
 use drvsim::devres_set::{
     DevresSet,
@@ -252,7 +258,8 @@ extern "C" fn probe_mode_show(_drv: *mut bindings::device_driver, buf: *mut c_ch
     out.done()
 }
 
-/// `release` store: `<device>` or `all`; `ENOENT` if nothing was blocked.
+/// `release` store: `<device>` or `all`, for probes, unbinds and
+/// shutdowns; `ENOENT` if none was set to block.
 extern "C" fn release_store(
     _drv: *mut bindings::device_driver,
     buf: *const c_char,
@@ -263,8 +270,11 @@ extern "C" fn release_store(
     let mut modes = MODES.lock();
     let before = modes.len();
     modes.retain(|(n, m)| !(*m == Mode::Block && (arg == b"all" || n.as_bytes() == arg)));
+    let probes = modes.len() < before;
+    drop(modes);
+    let others = holds::release(arg);
     sysfs::store_result(
-        if modes.len() < before {
+        if probes || others {
             Ok(())
         } else {
             Err(ENOENT)
@@ -280,9 +290,21 @@ static ATTR_PROBE_MODE: Static<bindings::driver_attribute> = Static::new(sysfs::
 ));
 static ATTR_RELEASE: Static<bindings::driver_attribute> =
     Static::new(sysfs::drv_attr(c"release", None, Some(release_store)));
-static ATTRS: Static<[*mut bindings::attribute; 3]> = Static::new([
+static ATTR_REMOVE_MODE: Static<bindings::driver_attribute> = Static::new(sysfs::drv_attr(
+    c"remove_mode",
+    Some(holds::remove_mode_show),
+    Some(holds::remove_mode_store),
+));
+static ATTR_SHUTDOWN_MODE: Static<bindings::driver_attribute> = Static::new(sysfs::drv_attr(
+    c"shutdown_mode",
+    Some(holds::shutdown_mode_show),
+    Some(holds::shutdown_mode_store),
+));
+static ATTRS: Static<[*mut bindings::attribute; 5]> = Static::new([
     ATTR_PROBE_MODE.get().cast(),
     ATTR_RELEASE.get().cast(),
+    ATTR_REMOVE_MODE.get().cast(),
+    ATTR_SHUTDOWN_MODE.get().cast(),
     core::ptr::null_mut(),
 ]);
 static GROUP: Static<bindings::attribute_group> = Static::new(sysfs::group(ATTRS.get().cast()));
@@ -290,7 +312,7 @@ static GROUPS: Static<[*const bindings::attribute_group; 2]> =
     Static::new([GROUP.get().cast_const(), core::ptr::null()]);
 
 /// Sleeps interruptibly for `ms`; `EINTR` if a signal cut it short.
-fn sleep_ms(ms: u32) -> Result {
+pub(crate) fn sleep_ms(ms: u32) -> Result {
     // SAFETY: may sleep; probe runs in process context.
     let left = unsafe { bindings::msleep_interruptible(ms) };
     if left == 0 {
@@ -380,6 +402,14 @@ impl drvsim::Driver for FaultyDriver {
             }
         }
     }
+
+    fn unbind<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _this: Pin<&()>) {
+        holds::hold(dev.as_ref(), holds::Callback::Remove);
+    }
+
+    fn shutdown<'bound>(dev: &'bound drvsim::Device<Core<'_>>, _this: Pin<&()>) {
+        holds::hold(dev.as_ref(), holds::Callback::Shutdown);
+    }
 }
 
 /// The companion driver that `register_driver` registers from probe.
@@ -434,6 +464,7 @@ impl Drop for Teardown {
         *CHILD.lock() = None;
         // Free the table itself, not just its entries.
         *MODES.lock() = KVec::new();
+        holds::teardown();
         let mut kept = KEPT.lock();
         (kept.set, kept.devres) = (None, None);
         if self.first {
@@ -452,6 +483,7 @@ impl InPlaceModule for FaultyModule {
             MODES.init();
             CHILD.init();
             KEPT.init();
+            holds::init();
         }
         // Both teardowns are built before the registration, though one
         // drops after it at exit (declaration order): a registration that

@@ -138,6 +138,24 @@ waits_in() {
 	return 1
 }
 
+# outcome PID PATTERN: "done" once PID has finished, "waits" once it
+# sleeps in D state with a frame matching PATTERN on its stack (in_kernel),
+# "neither" if it does neither within 15 s (then its stack goes to the
+# log). No wall-clock window decides: a slow guest only makes it poll
+# longer. PATTERN names where PID would wait for the lock in question, so
+# that a passing D state elsewhere (another mutex) is not taken for it.
+outcome() {
+	local n=150
+	while [ $n -gt 0 ]; do
+		if finished "$1"; then echo done; return; fi
+		if blocked "$1" && in_kernel "$1" "$2"; then echo waits; return; fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo neither
+	ktap_print_msg "stack of $1: $(tr '\n' ' ' < "/proc/$1/stack" 2>/dev/null)" >&2
+}
+
 # debugfs `live`: the drvsim devices not yet released, plus one; released:
 # every removed device has really been freed (what module unload waits for).
 LIVE=/sys/kernel/debug/drvsim/live

@@ -42,50 +42,50 @@ hold() {
 # holds its lock in KIND; INSMOD is what insmod of another driver is
 # expected to do.
 writers() {
-	local d="$1, $2 blocked" i u x n
+	local desc="$1, $2 blocked" i u x n
 	reset_bus
 	printf 's1 type=sample' > "$BUS/new_device"
-	ktap_test_result "$d: f0 holds its device lock in $2" hold "$2"
+	ktap_test_result "$desc: f0 holds its device lock in $2" hold "$2"
 	printf 's2 type=sample' > "$BUS/new_device" &
-	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$d: new_device of another device completes"
+	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$desc: new_device of another device completes"
 	printf s1 > "$SAMPLE/unbind" &
-	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$d: unbind of another device completes"
+	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$desc: unbind of another device completes"
 	printf s1 > "$SAMPLE/bind" &
-	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$d: bind of another device completes"
+	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$desc: bind of another device completes"
 	rmmod drvsim_sample &
-	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$d: rmmod of another driver completes"
+	expect_eq done "$(outcome $! "$LOCK_FRAMES")" "$desc: rmmod of another driver completes"
 	insmod "$MODULES/drvsim_sample.ko" &
 	i=$!
-	expect_eq "$3" "$(outcome $i bus_match)" "$d: insmod of another driver: $3"
+	expect_eq "$3" "$(outcome $i bus_match)" "$desc: insmod of another driver: $3"
 	printf f0 > "$FAULTY/unbind" &
 	u=$!
-	expect_eq waits "$(outcome $u device_release_driver_internal)" "$d: unbind of f0 waits"
+	expect_eq waits "$(outcome $u device_release_driver_internal)" "$desc: unbind of f0 waits"
 	printf f0 > "$BUS/del_device" &
 	x=$!
-	expect_eq waits "$(outcome $x device_release_driver_internal)" "$d: del_device of f0 waits"
+	expect_eq waits "$(outcome $x device_release_driver_internal)" "$desc: del_device of f0 waits"
 	printf 's3 type=sample' > "$BUS/new_device" &
 	n=$!
-	expect_eq done "$(outcome $n "$LOCK_FRAMES")" "$d: new_device of another device completes meanwhile"
-	ktap_test_result "$d: release f0" sh -c "printf f0 > $FAULTY/release"
+	expect_eq done "$(outcome $n "$LOCK_FRAMES")" "$desc: new_device of another device completes meanwhile"
+	expect_errno 0 "$FAULTY/release" f0 "$desc: release f0"
 	wait $HOLDER $i $u $x $n
-	ktap_test_result "$d: every writer has finished; drvsim_sample is loaded" loaded drvsim_sample
+	ktap_test_result "$desc: every writer has finished; drvsim_sample is loaded" loaded drvsim_sample
 }
 
 # unload DESIGN KIND: rmmod drvsim_faulty while f0 holds its lock in
 # KIND. The unload removes the driver's files (release too) before it
 # detaches f0, so a signal to the holder, not release, lets it go on.
 unload() {
-	local d="$1, $2 blocked" r
+	local desc="$1, $2 blocked" r
 	reset_bus
-	ktap_test_result "$d: f0 holds its device lock in $2 (for rmmod)" hold "$2"
+	ktap_test_result "$desc: f0 holds its device lock in $2 (for rmmod)" hold "$2"
 	rmmod drvsim_faulty &
 	r=$!
 	expect_eq waits "$(outcome $r 'kernfs_drain\|device_release_driver_internal')" \
-		"$d: rmmod of f0's driver waits"
+		"$desc: rmmod of f0's driver waits"
 	kill $HOLDER
 	wait $r $HOLDER
-	ktap_test_result "$d: rmmod finishes once the blocked task gets a signal" sh -c '! grep -q "^drvsim_faulty " /proc/modules'
-	ktap_test_result "$d: load drvsim_faulty again" insmod "$MODULES/drvsim_faulty.ko"
+	ktap_test_result "$desc: rmmod finishes once the blocked task gets a signal" unloaded drvsim_faulty
+	ktap_test_result "$desc: load drvsim_faulty again" insmod "$MODULES/drvsim_faulty.ko"
 }
 
 # The lock-free match (the default).

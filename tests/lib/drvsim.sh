@@ -339,6 +339,11 @@ loaded() {
 	grep -q "^$1 " /proc/modules
 }
 
+# unloaded MODULE: is MODULE not loaded?
+unloaded() {
+	! loaded "$1"
+}
+
 # The package loads what it needs: drvsim.ko and the samples, unless
 # they are loaded already (always in drvsim's own guest).
 if ! loaded drvsim; then

@@ -74,13 +74,18 @@ writers() {
 # unload DESIGN KIND: rmmod drvsim_faulty while f0 holds its lock in
 # KIND. The unload removes the driver's files (release too) before it
 # detaches f0, so a signal to the holder, not release, lets it go on.
+# Where it waits: for a blocked unbind, in kernfs_drain() (the holder is
+# still inside a write to the driver's own unbind file); for a blocked
+# probe, in klist_remove() (the attaching writer's bus_for_each_drv()
+# holds the driver's node on the bus's list), before it would wait for
+# f0's lock in driver_detach().
 unload() {
 	local desc="$1, $2 blocked" r
 	reset_bus
 	ktap_test_result "$desc: f0 holds its device lock in $2 (for rmmod)" hold "$2"
 	rmmod drvsim_faulty &
 	r=$!
-	expect_eq waits "$(outcome $r 'kernfs_drain\|device_release_driver_internal')" \
+	expect_eq waits "$(outcome $r 'kernfs_drain\|klist_remove\|device_release_driver_internal')" \
 		"$desc: rmmod of f0's driver waits"
 	kill $HOLDER
 	wait $r $HOLDER

@@ -56,7 +56,7 @@ owner_named() {
 }
 # s0_logged: is s0's shutdown message in the kernel log?
 s0_logged() {
-	s0_logged
+	in_dmesg "s0: drvsim_faulty: shutdown blocks until release"
 }
 
 # past_faulty PID: is drvsim_faulty off PID's kernel stack?

@@ -18,7 +18,7 @@
 # 3. u0's unbind blocked (a writer inside its remove): device_shutdown()
 #    sleeps in D on u0's device lock; the detector reports the reboot and
 #    (CONFIG_DETECT_HUNG_TASK_BLOCKER) names the unbind's task as the
-#    lock's likely owner.
+#    lock's likely owner; sysrq w lists it among the blocked tasks.
 #
 # Its cases sent, the job releases u0: the reboot ends the guest, and the
 # log ends with "reboot: Restarting system". Only the reboot's hung-task
@@ -34,7 +34,7 @@
 . /drvsim/lib/drvsim.sh
 control_cases kselftest:stuck_shutdown
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 # Every report: the second phase's must not be suppressed by the first's.
 echo -1 > /proc/sys/kernel/hung_task_warnings
 
@@ -57,6 +57,15 @@ owner_named() {
 # s0_logged: is s0's shutdown message in the kernel log?
 s0_logged() {
 	in_dmesg "s0: drvsim_faulty: shutdown blocks until release"
+}
+
+# sysrq_lists_reboot: sysrq w (show blocked tasks) lists the reboot task
+# among the D-state tasks: one more "task:reboot ... state:D" line.
+sysrq_lists_reboot() {
+	local n
+	n=$(dmesg | grep -c "task:reboot .*state:D")
+	echo w > /proc/sysrq-trigger
+	wait_until 30 sh -c "[ \$(dmesg | grep -c 'task:reboot .*state:D') -gt $n ]"
 }
 
 # past_faulty PID: is drvsim_faulty off PID's kernel stack?
@@ -96,6 +105,7 @@ expect_errno 0 "$FAULTY/release" s0 "2. release s0's shutdown"
 # device_shutdown() itself is the top frame.
 expect_eq waits "$(outcome $R device_shutdown)" "3. reboot sleeps in D in device_shutdown()"
 ktap_test_result "3. past s0's shutdown: drvsim_faulty is off its stack" past_faulty $R
+ktap_test_result "3. sysrq w lists the reboot among the blocked tasks" sysrq_lists_reboot
 ktap_test_result "3. the hung-task report names u0's unbind as the lock's owner" \
 	wait_until 60 owner_named
 control_cases_done

@@ -54,12 +54,12 @@ use kernel::{
 
 #[path = "../rust/driver.rs"]
 pub mod drvsim;
+#[path = "drvsim_faulty_holds.rs"]
+mod holds;
 #[path = "../rust/parse.rs"]
 pub mod parse;
 #[path = "../rust/sysfs.rs"]
 pub mod sysfs;
-#[path = "drvsim_faulty_holds.rs"]
-mod holds;
 
 use drvsim::devres_set::{
     DevresSet,

@@ -73,9 +73,12 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
 
 /// Removes `dev` from the bus; `ENOENT` if removal already started.
 ///
-/// Mark the device dead so that nothing binds it again, release its driver
-/// (device lock only; a PF driver disables SR-IOV there), remove any VFs
-/// left, then delete the device. With `legacy_rescan_remove=1` the plain
+/// Mark the device dead (drvsim's claim, then the driver core's
+/// `kill_device()` under the device lock, as PCI/IOV v10 does) so that
+/// nothing binds it again, release its driver (device lock only; a PF
+/// driver disables SR-IOV there), remove any VFs left, then delete the
+/// device. With `legacy_remove_no_kill=1` the device is not killed, and a
+/// binder between the release and `device_del()` binds it again. With `legacy_rescan_remove=1` the plain
 /// lock is instead held across all of it, from before the driver is
 /// released, as before the patch.
 pub(crate) fn remove(dev: &DrvsimDevice) -> Result {
@@ -105,8 +108,17 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
         // `EEXIST`, not a clash in sysfs.
         names::reserve_dying(dev.name);
     }
+    // The hardware vanishes whatever locks anyone holds: before the
+    // device lock, which a writer inside the driver may hold.
     if surprise {
         dev.set_gone();
+    }
+    if !legacy_no_kill() {
+        let _locked = dev.lock();
+        // SAFETY: `dev` is registered and its device lock is held, as
+        // `kill_device()` requires. From here on the driver core binds no
+        // driver to it (`__device_attach()`, `__driver_probe_device()`).
+        unsafe { bindings::kill_device(dev.as_raw()) };
     }
     pause::at(Point::Remove);
     // SAFETY: `dev` is registered (added, and we are its only remover)
@@ -116,6 +128,8 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     if let Some((pf, index)) = &dev.physfn {
         sriov::unlink_vf(pf, *index, dev);
     }
+    pause::at(Point::KillWindow);
+    warn_if_bound(dev);
     // SAFETY: `dev` is still registered: only its remover, us, deletes it;
     // the caller's reference keeps it alive.
     unsafe { bindings::device_del(dev.as_raw()) };
@@ -124,6 +138,33 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     // the registration owned.
     unsafe { bindings::put_device(dev.as_raw()) };
     Ok(())
+}
+
+/// Whether `legacy_remove_no_kill` restores the order without
+/// `kill_device()` (PCI/IOV before v10).
+fn legacy_no_kill() -> bool {
+    crate::module_parameters::legacy_remove_no_kill.value()
+}
+
+/// Warns if a driver is bound to `dev` just before `device_del()`.
+///
+/// The default design cannot trip it: `kill_device()` ran under the
+/// device lock before `device_release_driver()`, and every path that binds
+/// (`bind`, `drivers_probe`, `rescan`, `new_id`, a driver's registration,
+/// an asynchronous probe) checks the dead flag under that same lock, so
+/// once the release has unbound the device nothing binds it again. With
+/// `legacy_remove_no_kill=1` a binder in the window between the release
+/// and `device_del()` binds it: the warning is that bug's detector (and a
+/// kernel that lost its dead checks trips it too).
+fn warn_if_bound(dev: &DrvsimDevice) {
+    let bound = {
+        let _locked = dev.lock();
+        dev.is_bound()
+    };
+    if bound {
+        dev_err!(dev.as_dev(), "drvsim: deleted while bound\n");
+    }
+    kernel::warn_on!(bound);
 }
 
 /// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
@@ -147,6 +188,12 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
     let vf_type = pf.type_.vf_type()?;
     {
         let _rr = rescan_remove::lock();
+        // A PF being removed (or surprise-removed) gets no new VFs: its
+        // remover would only remove them again, and on a gone PF they
+        // would be VFs of hardware that is not there.
+        if pf.is_removing() || !pf.is_present() {
+            return Err(ENODEV);
+        }
         if pf.sriov.num_vfs() != 0 {
             return Err(EBUSY);
         }

@@ -129,7 +129,7 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
         sriov::unlink_vf(pf, *index, dev);
     }
     pause::at(Point::KillWindow);
-    warn_if_bound(dev);
+    report_if_bound(dev);
     // SAFETY: `dev` is still registered: only its remover, us, deletes it;
     // the caller's reference keeps it alive.
     unsafe { bindings::device_del(dev.as_raw()) };
@@ -146,7 +146,9 @@ fn legacy_no_kill() -> bool {
     crate::module_parameters::legacy_remove_no_kill.value()
 }
 
-/// Warns if a driver is bound to `dev` just before `device_del()`.
+/// Reports a driver bound to `dev` just before `device_del()`: a `BUG:`
+/// line and a stack dump, which the log scanner reports. (`warn_on!` would
+/// print nothing: drvsim's kernels are built without `CONFIG_BUG`.)
 ///
 /// The default design cannot trip it: `kill_device()` ran under the
 /// device lock before `device_release_driver()`, and every path that binds
@@ -154,17 +156,18 @@ fn legacy_no_kill() -> bool {
 /// an asynchronous probe) checks the dead flag under that same lock, so
 /// once the release has unbound the device nothing binds it again. With
 /// `legacy_remove_no_kill=1` a binder in the window between the release
-/// and `device_del()` binds it: the warning is that bug's detector (and a
-/// kernel that lost its dead checks trips it too).
-fn warn_if_bound(dev: &DrvsimDevice) {
+/// and `device_del()` binds it: this is that bug's detector (and a kernel
+/// that lost its dead checks trips it too).
+fn report_if_bound(dev: &DrvsimDevice) {
     let bound = {
         let _locked = dev.lock();
         dev.is_bound()
     };
     if bound {
-        dev_err!(dev.as_dev(), "drvsim: deleted while bound\n");
+        dev_err!(dev.as_dev(), "BUG: drvsim: deleted while bound\n");
+        // SAFETY: no precondition; process context.
+        unsafe { bindings::dump_stack() };
     }
-    kernel::warn_on!(bound);
 }
 
 /// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV

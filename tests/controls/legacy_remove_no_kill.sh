@@ -4,10 +4,11 @@
 # legacy_remove_no_kill=1 (removal as PCI/IOV before v10, no kill_device()
 # before the driver's release), a bind in the window between the release
 # and device_del() (pause point kill_window) binds the dying device again,
-# and drvsim warns that it deletes a bound device, in one attempt.
+# and drvsim reports that it deletes a bound device ("BUG: drvsim:
+# deleted while bound", and a stack dump), in one attempt.
 # control-params: lockdep_device_class=1 legacy_remove_no_kill=1
 # control-samples: drvsim_sample
-# control-expect: WARNING: .*lifecycle
+# control-expect: BUG: .*drvsim: deleted while bound
 . /drvsim/lib/drvsim.sh
 printf 'lk0' > "$BUS/new_device"
 pause_arm kill_window

@@ -88,9 +88,24 @@ pub(crate) fn remove(dev: &DrvsimDevice) -> Result {
 
 /// A surprise removal (`hot_unplug`): as [`remove`], but the device and
 /// its VFs are gone before the driver is told.
+///
+/// With `hot_unplug_takes_rescan_remove=1` the (reentrant) rescan/remove
+/// lock is held across the whole removal, driver release included, as
+/// PCI's hotplug drivers hold it (`pciehp_unconfigure_device()`): AB-BA
+/// against a PF driver's unbind, which disables SR-IOV with the PF's
+/// device lock held, the limitation PCI/IOV v10 leaves open.
 pub(crate) fn remove_surprise(dev: &DrvsimDevice) -> Result {
     let _legacy = rescan_remove::legacy_lock();
+    // Not with `legacy_rescan_remove`, whose plain lock is held already.
+    let _hotplug = (hot_unplug_takes_lock() && !rescan_remove::legacy())
+        .then(|| rescan_remove::RESCAN_REMOVE.lock());
     remove_locked(dev, true)
+}
+
+/// Whether `hot_unplug_takes_rescan_remove` holds the rescan/remove lock
+/// across a surprise removal (PCI's hotplug drivers).
+fn hot_unplug_takes_lock() -> bool {
+    crate::module_parameters::hot_unplug_takes_rescan_remove.value()
 }
 
 /// [`remove`] for callers that already hold what the design requires (VF
@@ -147,8 +162,9 @@ fn legacy_no_kill() -> bool {
 }
 
 /// Reports a driver bound to `dev` just before `device_del()`: a `BUG:`
-/// line and a stack dump, which the log scanner reports. (`warn_on!` would
-/// print nothing: drvsim's kernels are built without `CONFIG_BUG`.)
+/// line and a stack dump, which the log scanner reports whether or not the
+/// kernel has `CONFIG_BUG` (without it `warn_on!` prints nothing, and
+/// drvsim's debug kernel was built without it).
 ///
 /// The default design cannot trip it: `kill_device()` ran under the
 /// device lock before `device_release_driver()`, and every path that binds

@@ -466,9 +466,10 @@ impl DrvsimDevice {
     }
 
     fn probe_now(&self) {
-        // SAFETY: `self` is alive; a device deleted meanwhile is refused by
-        // the driver core (it is dead) and by `match`. A failed probe leaves
-        // the device unbound, which is not an error of the caller's.
+        // SAFETY: `self` is alive; a device being removed meanwhile is
+        // refused by the driver core (`kill_device()` marked it dead). A
+        // failed probe leaves the device unbound, which is not an error of
+        // the caller's.
         let _ = unsafe { bindings::device_attach(self.as_raw()) };
     }
 

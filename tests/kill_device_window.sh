@@ -12,7 +12,7 @@
 # control: tests/controls/legacy_remove_no_kill.sh.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 18
+ktap_set_plan 26
 reset_bus
 S=$BUS/drivers/drvsim_sample
 W=$BIN/sysfs-write
@@ -60,5 +60,23 @@ ktap_test_result "loading drvsim_faulty succeeds" test $? = 0
 expect_eq none "$(driver_of kw1)" "the driver's load does not bind it"
 finish_removal kw1
 printf faulty > "$S/remove_id"
+
+# 3. A VF in its window inside its PF's removal (the PF's driver disables
+#    SR-IOV in its release, removing the VFs last first, with the PF's
+#    device lock held): the VF is not bound again either, and the PF's
+#    removal goes on once the VF's is released.
+printf 'kw2 totalvfs=2' > "$BUS/new_device"
+printf 2 > "$BUS/devices/kw2/sriov_numvfs"
+expect_eq "drvsim_sample drvsim_sample" "$(driver_of kw2-vf0) $(driver_of kw2-vf1)" "kw2's VFs are bound"
+pause_arm kill_window
+$W "$BUS/del_device" kw2 > /tmp/kw.del &
+w=$!
+ktap_test_result "kw2's removal holds its last VF in the window" pause_wait_held kill_window 10
+expect_eq none "$(driver_of kw2-vf1)" "kw2-vf1: no driver in the window"
+expect_errno ENODEV "$S/bind" kw2-vf1 "bind of the killed VF: ENODEV"
+expect_errno 0 "$BUS/drivers_probe" kw2-vf1 "drivers_probe of the killed VF succeeds"
+expect_eq none "$(driver_of kw2-vf1)" "drivers_probe does not bind it"
+finish_removal kw2
+expect_eq "" "$(ls "$BUS/devices")" "kw2's VFs are gone with it"
 ktap_test_result "every removed device is released" wait_until 10 released
 ktap_finished

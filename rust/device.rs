@@ -166,7 +166,8 @@ pub(crate) struct DrvsimDevice {
     /// Set once `device_add()` has returned (under the rescan/remove
     /// lock): until then the device is not anyone's to remove.
     added: AtomicBool,
-    /// Set when removal starts; a dead device matches no driver.
+    /// Set when removal starts (drvsim's claim: one remover per device);
+    /// the driver core's own dead flag (`kill_device()`) follows.
     dead: AtomicBool,
     /// Set by a surprise removal: the hardware is gone before the driver
     /// is told.
@@ -423,10 +424,9 @@ impl DrvsimDevice {
         self.added.load(Ordering::Acquire)
     }
 
-    /// Marks the device as being removed, so that nothing matches it any
-    /// more; `true` for the caller that marked it, `false` if removal had
-    /// started already (one remover per device, even where the legacy
-    /// design leaves the check unlocked).
+    /// Marks the device as being removed; `true` for the caller that
+    /// marked it, `false` if removal had started already (one remover per
+    /// device, even where the legacy design leaves the check unlocked).
     pub(crate) fn claim_removal(&self) -> bool {
         !self.dead.swap(true, Ordering::AcqRel)
     }
@@ -436,9 +436,15 @@ impl DrvsimDevice {
         self.dead.load(Ordering::Acquire)
     }
 
-    /// Whether drivers may match the device: added, not being removed.
+    /// Whether drivers may match the device: added (or `early_probe`).
+    ///
+    /// A device being removed still matches: the driver core's dead flag
+    /// (`kill_device()`, `lifecycle::remove_locked()`) is what refuses
+    /// binders then, so the suite exercises the kernel's checks rather
+    /// than a filter of drvsim's own (`Documentation/drvsim.rst`,
+    /// "The kill_device() window").
     pub(crate) fn is_matchable(&self) -> bool {
-        self.matchable.load(Ordering::Acquire) && !self.is_removing()
+        self.matchable.load(Ordering::Acquire)
     }
 
     /// Records that `device_del()` sent the device's `KOBJ_REMOVE` uevent.
@@ -480,9 +486,10 @@ impl DrvsimDevice {
     }
 
     fn probe_now(&self) {
-        // SAFETY: `self` is alive; a device deleted meanwhile is refused by
-        // the driver core (it is dead) and by `match`. A failed probe leaves
-        // the device unbound, which is not an error of the caller's.
+        // SAFETY: `self` is alive; a device being removed meanwhile is
+        // refused by the driver core (`kill_device()` marked it dead). A
+        // failed probe leaves the device unbound, which is not an error of
+        // the caller's.
         let _ = unsafe { bindings::device_attach(self.as_raw()) };
     }
 

@@ -61,6 +61,14 @@ module! {
             default: false,
             description: "Broken design: a plain rescan/remove lock held around sriov_configure and taken by remove before releasing the driver (pre-patch PCI)",
         },
+        legacy_remove_no_kill: bool {
+            default: false,
+            description: "Broken design: removal does not kill_device() the device before releasing its driver (PCI/IOV before v10), so a bind between the release and device_del() binds it again",
+        },
+        hot_unplug_takes_rescan_remove: bool {
+            default: false,
+            description: "Broken design: hot_unplug holds the rescan/remove lock across the whole removal, driver release included, as PCI's hotplug drivers do (AB-BA against a PF driver's unbind disabling SR-IOV)",
+        },
         legacy_get_driver: bool {
             default: false,
             description: "Broken design: driver lookups (a companion's new_id) neither check nor pin the registration, match accepts drivers being unregistered, unregistration waits for nobody (get_driver() before the fix)",

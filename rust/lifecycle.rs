@@ -73,9 +73,12 @@ pub(crate) fn add_device(spec: Spec) -> Result<DevRef> {
 
 /// Removes `dev` from the bus; `ENOENT` if removal already started.
 ///
-/// Mark the device dead so that nothing binds it again, release its driver
-/// (device lock only; a PF driver disables SR-IOV there), remove any VFs
-/// left, then delete the device. With `legacy_rescan_remove=1` the plain
+/// Mark the device dead (drvsim's claim, then the driver core's
+/// `kill_device()` under the device lock, as PCI/IOV v10 does) so that
+/// nothing binds it again, release its driver (device lock only; a PF
+/// driver disables SR-IOV there), remove any VFs left, then delete the
+/// device. With `legacy_remove_no_kill=1` the device is not killed, and a
+/// binder between the release and `device_del()` binds it again. With `legacy_rescan_remove=1` the plain
 /// lock is instead held across all of it, from before the driver is
 /// released, as before the patch.
 pub(crate) fn remove(dev: &DrvsimDevice) -> Result {
@@ -85,9 +88,24 @@ pub(crate) fn remove(dev: &DrvsimDevice) -> Result {
 
 /// A surprise removal (`hot_unplug`): as [`remove`], but the device and
 /// its VFs are gone before the driver is told.
+///
+/// With `hot_unplug_takes_rescan_remove=1` the (reentrant) rescan/remove
+/// lock is held across the whole removal, driver release included, as
+/// PCI's hotplug drivers hold it (`pciehp_unconfigure_device()`): AB-BA
+/// against a PF driver's unbind, which disables SR-IOV with the PF's
+/// device lock held, the limitation PCI/IOV v10 leaves open.
 pub(crate) fn remove_surprise(dev: &DrvsimDevice) -> Result {
     let _legacy = rescan_remove::legacy_lock();
+    // Not with `legacy_rescan_remove`, whose plain lock is held already.
+    let _hotplug = (hot_unplug_takes_lock() && !rescan_remove::legacy())
+        .then(|| rescan_remove::RESCAN_REMOVE.lock());
     remove_locked(dev, true)
+}
+
+/// Whether `hot_unplug_takes_rescan_remove` holds the rescan/remove lock
+/// across a surprise removal (PCI's hotplug drivers).
+fn hot_unplug_takes_lock() -> bool {
+    crate::module_parameters::hot_unplug_takes_rescan_remove.value()
 }
 
 /// [`remove`] for callers that already hold what the design requires (VF
@@ -105,8 +123,17 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
         // `EEXIST`, not a clash in sysfs.
         names::reserve_dying(dev.name);
     }
+    // The hardware vanishes whatever locks anyone holds: before the
+    // device lock, which a writer inside the driver may hold.
     if surprise {
         dev.set_gone();
+    }
+    if !legacy_no_kill() {
+        let _locked = dev.lock();
+        // SAFETY: `dev` is registered and its device lock is held, as
+        // `kill_device()` requires. From here on the driver core binds no
+        // driver to it (`__device_attach()`, `__driver_probe_device()`).
+        unsafe { bindings::kill_device(dev.as_raw()) };
     }
     pause::at(Point::Remove);
     // SAFETY: `dev` is registered (added, and we are its only remover)
@@ -116,6 +143,8 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     if let Some((pf, index)) = &dev.physfn {
         sriov::unlink_vf(pf, *index, dev);
     }
+    pause::at(Point::KillWindow);
+    report_if_bound(dev);
     // SAFETY: `dev` is still registered: only its remover, us, deletes it;
     // the caller's reference keeps it alive.
     unsafe { bindings::device_del(dev.as_raw()) };
@@ -124,6 +153,37 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     // the registration owned.
     unsafe { bindings::put_device(dev.as_raw()) };
     Ok(())
+}
+
+/// Whether `legacy_remove_no_kill` restores the order without
+/// `kill_device()` (PCI/IOV before v10).
+fn legacy_no_kill() -> bool {
+    crate::module_parameters::legacy_remove_no_kill.value()
+}
+
+/// Reports a driver bound to `dev` just before `device_del()`: a `BUG:`
+/// line and a stack dump, which the log scanner reports whether or not the
+/// kernel has `CONFIG_BUG` (without it `warn_on!` prints nothing, and
+/// drvsim's debug kernel was built without it).
+///
+/// The default design cannot trip it: `kill_device()` ran under the
+/// device lock before `device_release_driver()`, and every path that binds
+/// (`bind`, `drivers_probe`, `rescan`, `new_id`, a driver's registration,
+/// an asynchronous probe) checks the dead flag under that same lock, so
+/// once the release has unbound the device nothing binds it again. With
+/// `legacy_remove_no_kill=1` a binder in the window between the release
+/// and `device_del()` binds it: this is that bug's detector (and a kernel
+/// that lost its dead checks trips it too).
+fn report_if_bound(dev: &DrvsimDevice) {
+    let bound = {
+        let _locked = dev.lock();
+        dev.is_bound()
+    };
+    if bound {
+        dev_err!(dev.as_dev(), "BUG: drvsim: deleted while bound\n");
+        // SAFETY: no precondition; process context.
+        unsafe { bindings::dump_stack() };
+    }
 }
 
 /// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV
@@ -147,6 +207,12 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
     let vf_type = pf.type_.vf_type()?;
     {
         let _rr = rescan_remove::lock();
+        // A PF being removed (or surprise-removed) gets no new VFs: its
+        // remover would only remove them again, and on a gone PF they
+        // would be VFs of hardware that is not there.
+        if pf.is_removing() || !pf.is_present() {
+            return Err(ENODEV);
+        }
         if pf.sriov.num_vfs() != 0 {
             return Err(EBUSY);
         }

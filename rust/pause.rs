@@ -37,6 +37,9 @@ pub(crate) enum Point {
     /// Removal (`remove`, `del_device`, `hot_unplug`, VF removal): after
     /// the device is marked dead, before its driver is released.
     Remove,
+    /// Removal: after the driver is released and the VFs are removed,
+    /// before `device_del()` (the window `kill_device()` closes).
+    KillWindow,
     /// The `remove` attribute's writer: after its own attribute is
     /// removed, before the device is removed.
     RemoveSelf,
@@ -75,8 +78,9 @@ pub(crate) enum Point {
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 11] = [
+const NAMES: [&CStr; 12] = [
     c"remove",
+    c"kill_window",
     c"remove_self",
     c"unregister",
     c"match",

@@ -161,10 +161,8 @@ fn legacy_no_kill() -> bool {
     crate::module_parameters::legacy_remove_no_kill.value()
 }
 
-/// Reports a driver bound to `dev` just before `device_del()`: a `BUG:`
-/// line and a stack dump, which the log scanner reports whether or not the
-/// kernel has `CONFIG_BUG` (without it `warn_on!` prints nothing, and
-/// drvsim's debug kernel was built without it).
+/// Warns (`WARN_ON`, which the log scanner reports as `WARNING:`) if a
+/// driver is bound to `dev` just before `device_del()`.
 ///
 /// The default design cannot trip it: `kill_device()` ran under the
 /// device lock before `device_release_driver()`, and every path that binds
@@ -180,10 +178,9 @@ fn report_if_bound(dev: &DrvsimDevice) {
         dev.is_bound()
     };
     if bound {
-        dev_err!(dev.as_dev(), "BUG: drvsim: deleted while bound\n");
-        // SAFETY: no precondition; process context.
-        unsafe { bindings::dump_stack() };
+        dev_err!(dev.as_dev(), "drvsim: deleted while bound\n");
     }
+    kernel::warn_on!(bound);
 }
 
 /// Removes every VF of `pf`, last first (as `sriov_del_vfs()`): SR-IOV

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # An unprivileged user can change nothing: every writable drvsim sysfs
 # file refuses its writes, /dev/drvsim-* and drvsim's debugfs cannot be
 # opened, and the bus is unchanged afterwards. The control: the same user

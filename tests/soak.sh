@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # Soak: SOAK_CYCLES hot-plug cycles (new_device with regions, its probe,
 # del_device), and every 500 cycles (every twentieth of the run if that is
 # less) a PF enabling and disabling 16 VFs.

@@ -20,7 +20,7 @@ ktap_set_plan 62
 SAMPLE=$BUS/drivers/drvsim_sample
 # Where a writer sleeps when it waits for a device lock: a "done" row
 # fails if the writer is seen there in D state instead of finishing.
-LOCK_FRAMES='bus_match\|__driver_attach\|__device_attach\|device_release_driver_internal\|bind_store\|device_driver_attach'
+LOCK_FRAMES='bus_match\|__driver_attach\|__device_attach\|device_release_driver_internal\|bind_store\|device_driver_attach\|remove_locked'
 
 # hold KIND: f0 (type faulty) holds its device lock in its KIND callback
 # (unbind or probe) from a background writer, $HOLDER; succeeds once the
@@ -60,9 +60,10 @@ writers() {
 	printf f0 > "$FAULTY/unbind" &
 	u=$!
 	expect_eq waits "$(outcome $u device_release_driver_internal)" "$desc: unbind of f0 waits"
+	# Removal kills f0 (kill_device()) under its lock first: it waits there.
 	printf f0 > "$BUS/del_device" &
 	x=$!
-	expect_eq waits "$(outcome $x device_release_driver_internal)" "$desc: del_device of f0 waits"
+	expect_eq waits "$(outcome $x remove_locked)" "$desc: del_device of f0 waits"
 	printf 's3 type=sample' > "$BUS/new_device" &
 	n=$!
 	expect_eq done "$(outcome $n "$LOCK_FRAMES")" "$desc: new_device of another device completes meanwhile"

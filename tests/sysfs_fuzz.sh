@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # Fuzzing drvsim's sysfs interface. Every writable drvsim attribute gets
 # the malformed inputs Documentation/sysfs.rst rules out (bad names,
 # unknown and repeated options, out-of-range and non-decimal numbers,

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # Drivers across the two buses (drvsim_transitive, Documentation/bugs.rst
 # row 15): the transitive case of the locked-match thread.
 # 1. Cristian Marussi's pattern, the default, with the suite's

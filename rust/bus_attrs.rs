@@ -210,7 +210,8 @@ extern "C" fn rescan_store(
 /// told, then it is removed like `del_device`. PCI's hotplug handlers take
 /// the rescan/remove lock before releasing drivers, which deadlocks
 /// against a PF driver's unbind disabling SR-IOV (the limitation the patch
-/// leaves open); this path takes it only for bookkeeping, like `remove`.
+/// leaves open); this path takes it only for bookkeeping, like `remove`
+/// (unless `hot_unplug_takes_rescan_remove` restores PCI's order).
 extern "C" fn hot_unplug_store(
     bus: *const bindings::bus_type,
     buf: *const c_char,

@@ -81,8 +81,13 @@ control_header() { sed -n "s/^# control-$2: //p" "$1"; }
 eval_control() {
 	local c=$1 log=$2 res=$3 n findings expect extra section counts p f2
 	n=$(basename "$c" .sh)
-	# scan-log.sh exits 1 when it finds splats, as it should here.
-	findings=$("$S/scan-log.sh" "$log" 2> /dev/null || true)
+	# scan-log.sh exits 1 when it finds splats, as it should here; any
+	# other failure (a log it cannot read) is the control's failure.
+	local rc=0
+	findings=$("$S/scan-log.sh" "$log" 2> /dev/null) || rc=$?
+	if [ "$rc" -gt 1 ]; then
+		case_result FAIL "controls/$n: the scanner read the log" "scan-log.sh exited $rc on $log"
+	fi
 	while IFS= read -r expect; do
 		if grep -E -q -- "$expect" <<< "$findings"; then
 			case_result PASS "controls/$n: scanner flags '$expect'"

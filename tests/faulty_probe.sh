@@ -4,7 +4,7 @@
 # misbehaves. See Documentation/sysfs.rst for the probe_mode syntax.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 30
+ktap_set_plan 32
 reset_bus
 M=$FAULTY/probe_mode
 
@@ -83,4 +83,11 @@ expect_errno 0 "$FAULTY/bind" f9 "stale_set: the next bind, with nothing kept fr
 expect_eq drvsim_faulty "$(driver_of f9)" "stale_set: the device is bound"
 printf 'f9 ok' > "$M"
 reset_bus
+# drvsim_faulty keeps f9's last SetDevres, and with it a reference to f9,
+# until it unloads: reload it, so that no device outlives this test.
+reload_faulty() {
+	rmmod drvsim_faulty && insmod "$MODULES/drvsim_faulty.ko"
+}
+ktap_test_result "stale_set: reload drvsim_faulty, which drops what it kept" reload_faulty
+ktap_test_result "stale_set: every device is released then" wait_until 10 released
 ktap_finished

@@ -121,6 +121,18 @@ asleep_in() {
 	blocked "$1" && in_kernel "$1" "$2"
 }
 
+# never_blocked PID: PID is not seen in D state in ten looks over half a
+# second (a task that sleeps interruptibly in a polling loop, as a held
+# drvsim_faulty callback does, is seen in R now and then, never in D).
+never_blocked() {
+	local n=10
+	while [ $n -gt 0 ]; do
+		! blocked "$1" || return 1
+		sleep 0.05
+		n=$((n - 1))
+	done
+}
+
 # in_kernel PID PATTERN: does PID's kernel stack (/proc/PID/stack) have a
 # frame matching PATTERN (a grep regex: a function, or a module as
 # '\[drvsim_faulty\]')? Where a task sleeps, which a test can wait for

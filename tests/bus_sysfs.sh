@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # The drvsim bus in sysfs: bus attributes, device attributes and their
 # errnos, binding of the sample driver. See Documentation/sysfs.rst.
 . "$(dirname "$0")/lib/drvsim.sh"

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # driver_override, bind, unbind and drivers_probe, with PCI's semantics.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # Debian's driverctl, a real client of driver_override, against the bus.
 # --nosave: the guest has no /etc/driverctl.d to persist overrides in.
 . "$(dirname "$0")/lib/drvsim.sh"

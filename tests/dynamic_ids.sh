@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # new_id and remove_id, with PCI's semantics: a dynamic id binds at once,
 # errnos for malformed, duplicate and unknown ids, and the ids belong to
 # the registration (gone once the driver is unloaded and loaded again).

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (failure-path sweeps, one writer at a time)
 # Failure paths, with every failure point injected in turn:
 # - driver registration, failed after each of its steps by drvsim's knob
 #   (/sys/kernel/debug/drvsim/fail_register_step), with new_id written

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # drvsim.ko's own lifetime: a module init that fails after any of its
 # steps (fail_init_step, Documentation/sysfs.rst) reaches insmod as ENOMEM
 # and leaves nothing behind (no debugfs knobs pointing at freed statics, no

@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (a single writer: nothing concurrent for KCSAN to watch)
 # SR-IOV attributes with PCI's semantics and errnos (Documentation/sysfs.rst).
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header

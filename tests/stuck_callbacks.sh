@@ -1,5 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
+# kcsan: skip (the other writers sleep on a lock while one runs: nothing concurrent for KCSAN to watch)
 # A driver callback that blocks holding its device lock, probe or not
 # (Danilo, locked-match thread: "any bus callback that holds the device
 # lock, not only probe"): f0's unbind (remove_mode) or its probe

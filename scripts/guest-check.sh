@@ -13,13 +13,13 @@ for f in /sys/kernel/debug/kunit/drvsim*/results; do
 done
 # The kselftests through the kernel's runner, from the installed package
 # (scripts/kselftest-install.sh): the host splits its output per test.
-# Under KCSAN (the kcsan flavour: its debugfs directory) the tests marked
+# Under KCSAN (the kcsan flavour: its debugfs file) the tests marked
 # "# kcsan: skip" do not run: each drives a single writer with no
 # concurrency of its own, where KCSAN, which reports two contexts racing,
 # has nothing to watch, and they are among the slowest (testing.rst, "The
 # gate's time").
 only=
-if [ -d /sys/kernel/debug/kcsan ]; then
+if [ -e /sys/kernel/debug/kcsan ]; then
 	for t in $(cat /kselftest-list.txt); do
 		grep -q '^# kcsan: skip' "/drvsim/${t#*:}" || only="$only -t $t"
 	done

@@ -6,6 +6,7 @@
 
 use crate::{
     abi::{
+        Bus,
         DeviceIdRaw,
         DriverRaw, //
     },
@@ -282,7 +283,7 @@ pub(crate) fn register() -> Result {
     }
     let mut registered = 0;
     let mut r = Ok(());
-    for (step, bus) in (3..).zip(BUSES) {
+    for ((step, bus), which) in (3..).zip(BUSES).zip(Bus::ALL) {
         // SAFETY: `bus` is not registered yet, so nothing else reads it.
         // With the legacy override, the devices' `driver_override`
         // attribute is drvsim's (`bus_attrs.rs`), not the driver core's.
@@ -291,6 +292,7 @@ pub(crate) fn register() -> Result {
         r = to_result(unsafe { bindings::bus_register(bus.get()) });
         if r.is_ok() {
             registered += 1;
+            names::set_registered(which, true);
         }
         r = r.and_then(|()| injected_init_failure(step));
         if r.is_err() {
@@ -298,7 +300,8 @@ pub(crate) fn register() -> Result {
         }
     }
     if let Err(e) = r {
-        for bus in BUSES[..registered].iter().rev() {
+        for (bus, which) in BUSES[..registered].iter().zip(Bus::ALL).rev() {
+            names::set_registered(which, false);
             // SAFETY: registered just above, with no device or driver yet.
             unsafe { bindings::bus_unregister(bus.get()) };
         }
@@ -312,7 +315,8 @@ pub(crate) fn register() -> Result {
 /// Unregisters both buses, the second first, then the namespace and the
 /// registry; once no device is left.
 fn unregister_buses() {
-    for bus in BUSES.iter().rev() {
+    for (bus, which) in BUSES.iter().zip(Bus::ALL).rev() {
+        names::set_registered(which, false);
         // SAFETY: registered in `register()`; the bus's list is empty.
         unsafe { bindings::bus_unregister(bus.get()) };
     }

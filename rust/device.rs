@@ -359,17 +359,21 @@ impl DrvsimDevice {
             Some(n) => (n.as_char_ptr().cast(), bindings::device_match_name),
             None => (ptr::null(), bindings::device_match_any),
         };
-        Bus::ALL.into_iter().find_map(|bus| {
-            // SAFETY: the buses are registered while devices exist; `data`
-            // is what `m` expects.
-            let dev = unsafe {
-                bindings::bus_find_device(names::bus(bus), ptr::null_mut(), data, Some(m))
-            };
-            // SAFETY: every device on the bus is a drvsim device, and
-            // `bus_find_device()` took a reference for us.
-            NonNull::new(dev)
-                .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
-        })
+        // A bus still inside `bus_register()` has no device list yet.
+        Bus::ALL
+            .into_iter()
+            .filter(|&b| names::is_registered(b))
+            .find_map(|bus| {
+                // SAFETY: the bus is registered (and stays so while devices
+                // exist); `data` is what `m` expects.
+                let dev = unsafe {
+                    bindings::bus_find_device(names::bus(bus), ptr::null_mut(), data, Some(m))
+                };
+                // SAFETY: every device on the bus is a drvsim device, and
+                // `bus_find_device()` took a reference for us.
+                NonNull::new(dev)
+                    .map(|d| unsafe { ARef::from_raw(NonNull::from(Self::from_raw(d.as_ptr()))) })
+            })
     }
 
     /// Calls `f` on every device on `bus`, in the bus's order, until it

@@ -109,6 +109,23 @@ static BUSES: [AtomicPtr<bindings::bus_type>; 2] = [
     AtomicPtr::new(ptr::null_mut()),
 ];
 
+/// Whether each bus (by [`Bus::index`]) is registered: set once
+/// `bus_register()` has returned, cleared before `bus_unregister()`.
+/// `bus_register()` makes a bus visible to `bus_find_device()` before it
+/// initialises the bus's device list, so a lookup over both buses, from
+/// the other bus's attributes while this one registers, must skip it.
+static REGISTERED: [AtomicBool; 2] = [AtomicBool::new(false), AtomicBool::new(false)];
+
+/// Records that `bus` is (or is no longer) registered; see [`REGISTERED`].
+pub(crate) fn set_registered(bus: Bus, registered: bool) {
+    REGISTERED[bus.index()].store(registered, Ordering::Release);
+}
+
+/// Whether `bus` is registered; see [`REGISTERED`].
+pub(crate) fn is_registered(bus: Bus) -> bool {
+    REGISTERED[bus.index()].load(Ordering::Acquire)
+}
+
 /// Sets up the namespace of `buses` (by [`Bus::index`]) and registers the
 /// root device.
 ///

@@ -307,10 +307,6 @@ run_suite() {
 }
 run_background() {
 	local f c
-	# The first flavour's suite is the gate's longest path: the pool (the
-	# other suites and the controls, which finish well before it) runs at
-	# a lower priority, so that it takes the CPU the suite leaves.
-	renice -n 10 -p "$BASHPID" > /dev/null
 	for f in "${flavours[@]:1}"; do
 		run_suite "$f" &
 	done

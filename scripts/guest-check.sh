@@ -25,7 +25,12 @@ if [ -e /sys/kernel/debug/kcsan ]; then
 	done
 fi
 echo "DRVSIM-SECTION kselftest-run" > "$R"
-/run_kselftest.sh $only | tee "$R"
+# Each test's start and end also go to the kernel log, so that check.log's
+# timestamps give every test's guest time (Documentation/testing.rst).
+/run_kselftest.sh $only | tee "$R" | while IFS= read -r l; do
+	printf '%s\n' "$l"
+	case $l in "# selftests: "* | "ok "* | "not ok "*) echo "drvsim-ktap: $l" > /dev/kmsg ;; esac
+done
 # The package is portable: a copy elsewhere, run with none of the guest's
 # settings and with no drvsim module loaded, loads what it needs.
 mkdir -p /tmp/portable

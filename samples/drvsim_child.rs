@@ -287,7 +287,7 @@ unsafe extern "C" fn release_counted(dev: *mut bindings::device) {
     let child = unsafe { kernel::container_of!(Opaque::cast_from(dev).cast_mut(), Child, dev) };
     // SAFETY: the device's name lives until after its release.
     let name = unsafe { kernel::device::Device::<kernel::device::Normal>::from_raw(dev) }.name();
-    pr_info!("drvsim_child: {} released\n", name.to_str().unwrap_or("?"));
+    pr_info!("{} released\n", name.to_str().unwrap_or("?"));
     // SAFETY: nothing refers to the child any more; it came from
     // `KBox::into_raw()` in `ChildRef::new`.
     let child = unsafe { KBox::from_raw(child) };
@@ -331,7 +331,10 @@ unsafe extern "C" fn child_open(inode: *mut bindings::inode, file: *mut bindings
 /// # Safety
 ///
 /// Called once per file that `child_open` opened.
-unsafe extern "C" fn child_release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn child_release(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: `child_open` stored the child, of which the file owns a
     // reference.
     let child = unsafe { (*file).private_data.cast::<Child>() };
@@ -364,7 +367,10 @@ unsafe extern "C" fn child_read(
         // SAFETY: set by `Child::new` to the live parent; only used while
         // registered: after the unbind the parent may be gone (the child's
         // `device_del()` dropped its reference to it).
-        let parent = unsafe { kernel::device::Device::<kernel::device::Normal>::from_raw((*child.dev.get()).parent) }.name();
+        let parent = unsafe {
+            kernel::device::Device::<kernel::device::Normal>::from_raw((*child.dev.get()).parent)
+        }
+        .name();
         CString::try_from_fmt(fmt!(
             "{} {}\n",
             dev.name().to_str().unwrap_or("?"),

@@ -18,8 +18,10 @@ releases() { dmesg | grep -c "drvsim_child: $1 released$"; }
 # read_of FD: what reading the child's file open on FD gives: its text, or
 # the error message of cat's failed read.
 read_of() { cat <&"$1" 2>&1; }
-# nodev TEXT: is TEXT cat's message for ENODEV?
-nodev() { case "$1" in *"No such device"*) return 0 ;; esac; return 1; }
+# nodev TEXT...: is TEXT cat's message for ENODEV?
+nodev() { case "$*" in *"No such device"*) return 0 ;; esac; return 1; }
+# refused MODULE: does rmmod of MODULE fail?
+refused() { ! rmmod "$1" 2> /dev/null; }
 
 insmod $MODULES/drvsim_child.ko
 printf 'ch0 type=adapter' > "$BUS/new_device"
@@ -39,8 +41,7 @@ ktap_test_result "and its node" test ! -e /dev/ch0-adapter
 out=$(read_of 3)
 ktap_test_result "the open file reads ENODEV after the unbind" nodev "$out"
 expect_eq "$r0" "$(releases ch0-adapter)" "the open file still holds the child"
-ktap_test_result "and the module (cdev owner): rmmod fails" \
-	sh -c '! rmmod drvsim_child 2> /dev/null'
+ktap_test_result "and the module (cdev owner): rmmod fails" refused drvsim_child
 exec 3<&-
 expect_eq $((r0 + 1)) "$(releases ch0-adapter)" "its close releases the child"
 

@@ -106,6 +106,10 @@ fn free_minor(minor: u32) {
 }
 
 /// The module's chrdev region, unregistered on drop.
+///
+/// # Invariants
+///
+/// [`MINORS`] minors from [`DEVT_BASE`] are registered to this module.
 struct ChrdevRegion;
 
 impl ChrdevRegion {
@@ -116,6 +120,7 @@ impl ChrdevRegion {
             bindings::alloc_chrdev_region(&mut devt, 0, MINORS, c"drvsim_child".as_char_ptr())
         })?;
         DEVT_BASE.store(devt, Ordering::Release);
+        // INVARIANT: registered just above, at `DEVT_BASE`.
         Ok(ChrdevRegion)
     }
 }
@@ -394,7 +399,9 @@ unsafe extern "C" fn child_read(
     }
 }
 
-/// The child's file operations.
+/// The child's file operations. A constant expression, so `&FOPS` is
+/// promoted to a `'static` (as `miscdevice`'s vtable): what `cdev_init()`
+/// keeps.
 const FOPS: bindings::file_operations = bindings::file_operations {
     open: Some(child_open),
     release: Some(child_release),

@@ -7,7 +7,7 @@
 //! (`shared/seeds/revocable-revert-debate.txt`). See
 //! `Documentation/bugs.rst`, row 20.
 //!
-//! Devices of type `irq`. Probe allocates the binding's counts (the data
+//! Devices of type `irq`. Probe allocates the binding's state (the data
 //! everything below touches) and, by default:
 //!
 //! - requests the device's interrupt line through `drvsim::irq` (7.3's
@@ -16,7 +16,7 @@
 //! - arms a delayed work (`kernel::workqueue`) and an hrtimer
 //!   (`kernel::time::hrtimer`), each re-arming itself every [`TICK_MS`],
 //!   cancelled (`cancel_delayed_work_sync()`, `hrtimer_cancel()`) when the
-//!   driver data is dropped, before the counts are freed.
+//!   driver data is dropped, before the state is freed.
 //!
 //! The broken designs, one module parameter each:
 //!
@@ -24,7 +24,7 @@
 //!   driver data exists; the line is freed by devres, after the unbind has
 //!   dropped the data its handler uses;
 //! - `legacy_work=1`, `legacy_timer=1`: nothing stops them at unbind; they
-//!   run on and touch the freed counts.
+//!   run on and touch the freed state.
 //!
 //! Probe registers one device-managed action last, so that it runs first
 //! at unbind, after the driver data is gone and before the legacy line is
@@ -144,50 +144,52 @@ kernel::sync::global_lock! {
     unsafe(uninit) static LEAKED: Mutex<KVec<Stoppers>> = KVec::new();
 }
 
-/// A binding's counts: the driver data that the handler, the work and the
-/// timer touch.
-#[derive(Default)]
-struct Counts {
-    irqs: AtomicU64,
-    works: AtomicU64,
-    timers: AtomicU64,
+/// A binding's state: the driver data that the handler, the work and the
+/// timer read. They only read it: KASAN keeps its own metadata in a freed
+/// object, which a write through a stale pointer would corrupt.
+struct State {
+    /// Whether the binding takes events (always, while it exists).
+    live: AtomicBool,
 }
 
-/// Counts an interrupt in `counts` (freed memory, with `legacy_irq`, for a
-/// handler that runs after unbind); not inlined, so that a KASAN report
-/// names it.
+/// Counts an interrupt if `state` takes it; `state` is freed memory, with
+/// `legacy_irq`, for a handler that runs after unbind. Not inlined, so
+/// that a KASAN report names it.
 #[inline(never)]
-fn count_irq(counts: &Counts) {
-    counts.irqs.fetch_add(1, Ordering::Relaxed);
-    IRQS.fetch_add(1, Ordering::Relaxed);
+fn count_irq(state: &State) {
+    if state.live.load(Ordering::Relaxed) {
+        IRQS.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Counts a work run, as [`count_irq`].
 #[inline(never)]
-fn count_work(counts: &Counts) {
-    counts.works.fetch_add(1, Ordering::Relaxed);
-    WORKS.fetch_add(1, Ordering::Relaxed);
+fn count_work(state: &State) {
+    if state.live.load(Ordering::Relaxed) {
+        WORKS.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Counts a timer expiry, as [`count_irq`].
 #[inline(never)]
-fn count_timer(counts: &Counts) {
-    counts.timers.fetch_add(1, Ordering::Relaxed);
-    TIMERS.fetch_add(1, Ordering::Relaxed);
+fn count_timer(state: &State) {
+    if state.live.load(Ordering::Relaxed) {
+        TIMERS.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// The default design's interrupt handler.
 ///
 /// # Invariants
 ///
-/// `counts` points to the counts of the binding whose driver data holds
+/// `state` points to the state of the binding whose driver data holds
 /// the registration of this handler; the data drops the registration
-/// (`free_irq()`) before the counts.
+/// (`free_irq()`) before the state.
 struct IrqHandler {
-    counts: *const Counts,
+    state: *const State,
 }
 
-// SAFETY: `counts` is only read through as a shared reference to atomics.
+// SAFETY: `state` is only read through as a shared reference to atomics.
 unsafe impl Send for IrqHandler {}
 // SAFETY: as `Send`.
 unsafe impl Sync for IrqHandler {}
@@ -198,14 +200,14 @@ impl irq::Handler for IrqHandler {
         if !dev.is_present() {
             return IrqReturn::None;
         }
-        // SAFETY: the counts outlive the registration (type invariant).
-        count_irq(unsafe { &*self.counts });
+        // SAFETY: the state outlives the registration (type invariant).
+        count_irq(unsafe { &*self.state });
         IrqReturn::Handled
     }
 }
 
 /// `legacy_irq`'s handler, registered with `devm_request_irq()`; the
-/// cookie is the binding's counts.
+/// cookie is the binding's state.
 ///
 /// # Safety
 ///
@@ -214,7 +216,7 @@ impl irq::Handler for IrqHandler {
 unsafe extern "C" fn legacy_irq_handler(_irq: c_int, cookie: *mut c_void) -> bindings::irqreturn_t {
     // SAFETY: not safe after the unbind dropped the driver data: the bug
     // that `legacy_irq` restores, for KASAN to report.
-    count_irq(unsafe { &*cookie.cast_const().cast::<Counts>() });
+    count_irq(unsafe { &*cookie.cast_const().cast::<State>() });
     bindings::irqreturn_t(IrqReturn::Handled as c_uint)
 }
 
@@ -222,7 +224,7 @@ unsafe extern "C" fn legacy_irq_handler(_irq: c_int, cookie: *mut c_void) -> bin
 ///
 /// # Invariants
 ///
-/// `counts` points to the binding's counts, which the default design
+/// `state` points to the binding's state, which the default design
 /// keeps alive until both are cancelled.
 #[pin_data]
 struct Ticker {
@@ -230,7 +232,7 @@ struct Ticker {
     work: DelayedWork<Ticker>,
     #[pin]
     timer: HrTimer<Ticker>,
-    counts: *const Counts,
+    state: *const State,
     /// Set by the device-managed action of the unbind, once the driver
     /// data is gone.
     freed: AtomicBool,
@@ -239,7 +241,7 @@ struct Ticker {
     timer_left: AtomicU32,
 }
 
-// SAFETY: `counts` is only read through as a shared reference to atomics;
+// SAFETY: `state` is only read through as a shared reference to atomics;
 // the rest is `Send` and `Sync`.
 unsafe impl Send for Ticker {}
 // SAFETY: as `Send`.
@@ -257,12 +259,12 @@ impl_has_hr_timer! {
 }
 
 impl Ticker {
-    fn new(counts: *const Counts) -> Result<Arc<Self>> {
+    fn new(state: *const State) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
                 work <- new_delayed_work!("drvsim_irq_work"),
                 timer <- HrTimer::new(),
-                counts,
+                state,
                 freed: AtomicBool::new(false),
                 work_left: AtomicU32::new(LEGACY_RUNS),
                 timer_left: AtomicU32::new(LEGACY_RUNS),
@@ -291,7 +293,7 @@ impl WorkItem for Ticker {
     fn run(this: Arc<Ticker>) {
         // SAFETY: valid until the work is cancelled (type invariant); not
         // with `legacy_work`, the bug for KASAN to report.
-        count_work(unsafe { &*this.counts });
+        count_work(unsafe { &*this.state });
         if this.again(&this.work_left) {
             Self::queue_work(this);
         }
@@ -304,7 +306,7 @@ impl HrTimerCallback for Ticker {
     fn run(this: ArcBorrow<'_, Ticker>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
         // SAFETY: valid until the timer is cancelled (type invariant); not
         // with `legacy_timer`, the bug for KASAN to report.
-        count_timer(unsafe { &*this.counts });
+        count_timer(unsafe { &*this.state });
         if !this.again(&this.timer_left) {
             return HrTimerRestart::NoRestart;
         }
@@ -341,11 +343,11 @@ struct Stoppers {
 }
 
 /// A binding's driver data. Fields drop in declaration order: the default
-/// design's line, timer and work stop before the counts go.
+/// design's line, timer and work stop before the state goes.
 struct Binding<'bound> {
     _line: Option<Pin<KBox<irq::Registration<'bound, IrqHandler>>>>,
     _stoppers: Stoppers,
-    _counts: KBox<Counts>,
+    _state: KBox<State>,
 }
 
 /// The device-managed action probe registers last: it runs first at
@@ -401,8 +403,13 @@ impl drvsim::Driver for IrqDriver {
         _info: Option<&'bound ()>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let bound: &'bound drvsim::Device<kernel::device::Bound> = dev;
-        let counts = KBox::new(Counts::default(), GFP_KERNEL)?;
-        let cp: *const Counts = &*counts;
+        let state = KBox::new(
+            State {
+                live: AtomicBool::new(true),
+            },
+            GFP_KERNEL,
+        )?;
+        let sp: *const State = &*state;
         let line = if module_parameters::legacy_irq.value() {
             let req = bound.irq_by_index(0)?;
             // SAFETY: the broken design: the line is freed by devres after
@@ -415,14 +422,14 @@ impl drvsim::Driver for IrqDriver {
                     None,
                     0,
                     c"drvsim_irq".as_char_ptr(),
-                    cp.cast_mut().cast(),
+                    sp.cast_mut().cast(),
                 )
             })?;
             None
         } else {
-            // INVARIANT: `counts` goes into the same driver data, after
+            // INVARIANT: `state` goes into the same driver data, after
             // the registration.
-            let handler = IrqHandler { counts: cp };
+            let handler = IrqHandler { state: sp };
             // SAFETY: the registration goes into the driver data, which
             // is dropped, never forgotten.
             let reg = unsafe {
@@ -431,8 +438,8 @@ impl drvsim::Driver for IrqDriver {
             Some(KBox::pin_init(reg, GFP_KERNEL)?)
         };
         // INVARIANT: the default design keeps the stoppers in the driver
-        // data, before `counts`.
-        let ticker = Ticker::new(cp)?;
+        // data, before `state`.
+        let ticker = Ticker::new(sp)?;
         add_unbind_action(bound, &ticker)?;
         let timer = ticker.clone().start(Delta::from_millis(TICK_MS.into()));
         Ticker::queue_work(ticker.clone());
@@ -455,7 +462,7 @@ impl drvsim::Driver for IrqDriver {
         Ok(Binding {
             _line: line,
             _stoppers: stoppers,
-            _counts: counts,
+            _state: state,
         })
     }
 }

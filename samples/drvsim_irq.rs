@@ -303,7 +303,10 @@ impl WorkItem for Ticker {
 impl HrTimerCallback for Ticker {
     type Pointer<'a> = Arc<Ticker>;
 
-    fn run(this: ArcBorrow<'_, Ticker>, mut ctx: HrTimerCallbackContext<'_, Self>) -> HrTimerRestart {
+    fn run(
+        this: ArcBorrow<'_, Ticker>,
+        mut ctx: HrTimerCallbackContext<'_, Self>,
+    ) -> HrTimerRestart {
         // SAFETY: valid until the timer is cancelled (type invariant); not
         // with `legacy_timer`, the bug for KASAN to report.
         count_timer(unsafe { &*this.state });
@@ -433,7 +436,11 @@ impl drvsim::Driver for IrqDriver {
             // SAFETY: the registration goes into the driver data, which
             // is dropped, never forgotten.
             let reg = unsafe {
-                irq::Registration::new(bound.irq_by_index(0)?, c"drvsim_irq", Ok::<_, Error>(handler))
+                irq::Registration::new(
+                    bound.irq_by_index(0)?,
+                    c"drvsim_irq",
+                    Ok::<_, Error>(handler),
+                )
             };
             Some(KBox::pin_init(reg, GFP_KERNEL)?)
         };

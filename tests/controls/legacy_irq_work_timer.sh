@@ -11,7 +11,6 @@
 # the work and timer re-arm themselves every 2 ms (three more runs after
 # the data is freed, then they stop). tests/irq_across_unbind.sh runs
 # the same scenario clean with the default designs.
-# control-samples:
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_irq
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_work
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_timer

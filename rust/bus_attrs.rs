@@ -3,8 +3,8 @@
 //! The sysfs interface of the buses (`new_device`, `del_device`, `rescan`,
 //! `hot_unplug`, `link`, the same on `drvsim` and `drvsim1`, each acting
 //! on its own bus's devices) and of every device (`type`, `modalias`, `remove`,
-//! `legacy_driver_override`'s `driver_override`; the SR-IOV attributes are
-//! `sriov.rs`'s). Syntax and errnos are in
+//! `irq`, `fire_irq`, `legacy_driver_override`'s `driver_override`; the
+//! SR-IOV attributes are `sriov.rs`'s). Syntax and errnos are in
 //! `Documentation/sysfs.rst`.
 
 use crate::{

@@ -87,8 +87,6 @@ use kernel::{
 
 #[path = "../rust/driver.rs"]
 pub mod drvsim;
-#[path = "../rust/parse.rs"]
-pub mod parse;
 #[path = "../rust/sysfs.rs"]
 pub mod sysfs;
 

@@ -113,3 +113,59 @@ impl Drop for SimIrq {
         self.remove();
     }
 }
+
+#[kunit_tests(drvsim_sim_irq)]
+mod tests {
+    use super::*;
+    use core::sync::atomic::AtomicU32;
+    use kernel::{
+        bindings,
+        ffi::c_void, //
+    };
+
+    /// Interrupts [`count`] took.
+    static TAKEN: AtomicU32 = AtomicU32::new(0);
+
+    extern "C" fn count(_irq: c_int, _cookie: *mut c_void) -> bindings::irqreturn_t {
+        TAKEN.fetch_add(1, Ordering::Relaxed);
+        bindings::irqreturn::IRQ_HANDLED
+    }
+
+    /// A raise is dropped while nobody requested the line, and is one
+    /// interrupt, handled before `fire()` returns, while a handler is
+    /// registered; the line is gone once removed.
+    #[test]
+    fn each_raise_is_one_interrupt_while_requested() {
+        let line = SimIrq::new();
+        assert!(line.is_ok());
+        let Ok(line) = line else { return };
+        let virq = line.virq();
+        assert!(virq > 0);
+        assert_eq!(line.fire(3), Ok(()));
+        TAKEN.store(0, Ordering::Relaxed);
+        // SAFETY: our own line; a static handler, no cookie.
+        let r = unsafe {
+            bindings::request_irq(
+                virq,
+                Some(count),
+                0,
+                c"drvsim_kunit".as_char_ptr(),
+                ptr::null_mut(),
+            )
+        };
+        assert_eq!(r, 0);
+        let fired = line.fire(5);
+        let taken = TAKEN.load(Ordering::Relaxed);
+        if r == 0 {
+            // SAFETY: requested above, with this cookie.
+            unsafe { bindings::free_irq(virq, ptr::null_mut()) };
+        }
+        assert_eq!((fired, taken), (Ok(()), 5));
+        assert_eq!(line.fire(2), Ok(()));
+        assert_eq!(TAKEN.load(Ordering::Relaxed), 5);
+        assert_eq!(line.fire(0), Err(EINVAL));
+        assert_eq!(line.fire(u64::from(FIRE_MAX) + 1), Err(EINVAL));
+        line.remove();
+        assert_eq!((line.virq(), line.fire(1)), (0, Err(ENODEV)));
+    }
+}

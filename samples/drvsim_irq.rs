@@ -124,6 +124,12 @@ module! {
 /// The period of the work and the timer, in ms.
 const TICK_MS: u32 = 2;
 
+/// Their period once the unbind has started. A KASAN report printed from
+/// the timer's hard irq takes longer than [`TICK_MS`] under TCG: at that
+/// period a broken timer would starve the unbinding task on its vCPU and
+/// report again and again until the unbind got through.
+const UNBIND_TICK_MS: u32 = 20;
+
 /// How many times a legacy work or timer runs after the unbind freed its
 /// data before it stops re-arming itself.
 const LEGACY_RUNS: u32 = 3;
@@ -231,6 +237,8 @@ struct Ticker {
     #[pin]
     timer: HrTimer<Ticker>,
     state: *const State,
+    /// Set when the unbind starts (the driver's `unbind`).
+    unbinding: AtomicBool,
     /// Set by the device-managed action of the unbind, once the driver
     /// data is gone.
     freed: AtomicBool,
@@ -263,6 +271,7 @@ impl Ticker {
                 work <- new_delayed_work!("drvsim_irq_work"),
                 timer <- HrTimer::new(),
                 state,
+                unbinding: AtomicBool::new(false),
                 freed: AtomicBool::new(false),
                 work_left: AtomicU32::new(LEGACY_RUNS),
                 timer_left: AtomicU32::new(LEGACY_RUNS),
@@ -277,11 +286,21 @@ impl Ticker {
         !self.freed.load(Ordering::Acquire) || left.fetch_sub(1, Ordering::AcqRel) > 1
     }
 
-    /// Queues the work on the system workqueue, [`TICK_MS`] from now. A
+    /// The period: [`TICK_MS`], [`UNBIND_TICK_MS`] once the unbind started.
+    fn period(&self) -> u32 {
+        if self.unbinding.load(Ordering::Relaxed) {
+            UNBIND_TICK_MS
+        } else {
+            TICK_MS
+        }
+    }
+
+    /// Queues the work on the system workqueue, one period from now. A
     /// work that is queued already (or being cancelled) gives the
     /// reference back, which is dropped.
     fn queue_work(this: Arc<Self>) {
-        let _ = workqueue::system().enqueue_delayed(this, msecs_to_jiffies(TICK_MS));
+        let delay = msecs_to_jiffies(this.period());
+        let _ = workqueue::system().enqueue_delayed(this, delay);
     }
 }
 
@@ -311,7 +330,7 @@ impl HrTimerCallback for Ticker {
         if !this.again(&this.timer_left) {
             return HrTimerRestart::NoRestart;
         }
-        ctx.forward_now(Delta::from_millis(TICK_MS.into()));
+        ctx.forward_now(Delta::from_millis(this.period().into()));
         HrTimerRestart::Restart
     }
 }
@@ -346,6 +365,7 @@ struct Stoppers {
 /// A binding's driver data. Fields drop in declaration order: the default
 /// design's line, timer and work stop before the state goes.
 struct Binding<'bound> {
+    ticker: Arc<Ticker>,
     _line: Option<Pin<KBox<irq::Registration<'bound, IrqHandler>>>>,
     _stoppers: Stoppers,
     _state: KBox<State>,
@@ -450,7 +470,7 @@ impl drvsim::Driver for IrqDriver {
         Ticker::queue_work(ticker.clone());
         let mut stoppers = Stoppers {
             timer: Some(timer),
-            work: Some(WorkStopper(ticker)),
+            work: Some(WorkStopper(ticker.clone())),
         };
         let mut leaked = Stoppers::default();
         if module_parameters::legacy_timer.value() {
@@ -465,10 +485,15 @@ impl drvsim::Driver for IrqDriver {
         }
         dev_info!(dev.as_ref(), "drvsim_irq: bound\n");
         Ok(Binding {
+            ticker,
             _line: line,
             _stoppers: stoppers,
             _state: state,
         })
+    }
+
+    fn unbind<'bound>(_dev: &'bound drvsim::Device<Core<'_>>, this: Pin<&Binding<'bound>>) {
+        this.ticker.unbinding.store(true, Ordering::Relaxed);
     }
 }
 

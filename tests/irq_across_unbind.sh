@@ -66,8 +66,8 @@ c=$(count irqs)
 w=$(count works)
 t=$(count timers)
 printf 1 > "$D/fire_irq"
-# 0.1 s is 50 periods of the work and the timer (2 ms); the writer is
-# still firing.
+# 0.1 s is 5 periods of a work or timer left running (20 ms once the
+# unbind started, 2 ms before); the writer is still firing.
 sleep 0.1
 expect_eq "$c $w $t yes" "$(count irqs) $(count works) $(count timers) $(alive $B && echo yes)" \
 	"from there on, with the writer still firing: no interrupt handled, no work or timer run"

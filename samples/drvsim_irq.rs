@@ -30,7 +30,8 @@
 //! at unbind, after the driver data is gone and before the legacy line is
 //! freed: the `unbind_devres` pause point (`drvsim_pause_unbind_devres()`),
 //! where a test fires the interrupt. From there on a legacy work or timer
-//! runs [`LEGACY_RUNS`] more times and stops, so that a control's log holds
+//! (re-arming every [`UNBIND_TICK_MS`] once the unbind started) runs
+//! [`LEGACY_RUNS`] more times and stops, so that a control's log holds
 //! a few reports, not thousands; module exit cancels what is left.
 //!
 //! The driver's `irqs`, `works` and `timers` attributes count the handled

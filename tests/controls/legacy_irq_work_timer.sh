@@ -8,8 +8,8 @@
 # legacy_work and legacy_timer, a delayed work and an hrtimer armed in
 # probe that nothing stops at unbind, which run on and touch the freed
 # data. One attempt each: the pause point holds the window open, and
-# the work and timer re-arm themselves every 2 ms (three more runs after
-# the data is freed, then they stop). tests/irq_across_unbind.sh runs
+# the work and timer re-arm themselves every 20 ms once the unbind
+# started (three more runs after the data is freed, then they stop). tests/irq_across_unbind.sh runs
 # the same scenario clean with the default designs.
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_irq
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_work

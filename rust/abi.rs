@@ -31,6 +31,7 @@ extern "C" {
     fn drvsim_pause_register_window();
     fn drvsim_pause_revoke();
     fn drvsim_pause_sample_exit();
+    fn drvsim_pause_unbind_devres(unused: *mut c_void);
     /// Whether `legacy_devres_set_unlock` restores `DevresSet`'s old
     /// revocation order (`rust/exports.rs`).
     fn drvsim_legacy_devres_set_unlock() -> bool;
@@ -62,6 +63,14 @@ pub fn pause(point: Pause) {
             Pause::SampleExit => drvsim_pause_sample_exit(),
         }
     }
+}
+
+/// Stops the current task at the `unbind_devres` pause point if a test
+/// armed it (`drvsim_irq`'s device-managed action at unbind). May sleep.
+pub fn pause_unbind_devres() {
+    // SAFETY: a function that ignores its argument and may sleep; devres
+    // actions run in process context.
+    unsafe { drvsim_pause_unbind_devres(core::ptr::null_mut()) }
 }
 
 /// Whether `drvsim.ko`'s `legacy_devres_set_unlock` is set: a `DevresSet`

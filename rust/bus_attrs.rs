@@ -3,8 +3,8 @@
 //! The sysfs interface of the buses (`new_device`, `del_device`, `rescan`,
 //! `hot_unplug`, `link`, the same on `drvsim` and `drvsim1`, each acting
 //! on its own bus's devices) and of every device (`type`, `modalias`, `remove`,
-//! `legacy_driver_override`'s `driver_override`; the SR-IOV attributes are
-//! `sriov.rs`'s). Syntax and errnos are in
+//! `irq`, `fire_irq`, `legacy_driver_override`'s `driver_override`; the
+//! SR-IOV attributes are `sriov.rs`'s). Syntax and errnos are in
 //! `Documentation/sysfs.rst`.
 
 use crate::{
@@ -245,6 +245,34 @@ extern "C" fn modalias_show(
     out.emit(&[b"drvsim:", dev.type_.as_bytes()])
 }
 
+/// `irq`: the Linux irq number of the device's simulated interrupt line.
+extern "C" fn irq_show(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut c_char,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its page buffer.
+    let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
+    out.emit_fmt(format_args!("{}\n", dev.irq.virq()))
+}
+
+/// `fire_irq`: `<n>` raises the device's interrupt line n times, each
+/// once the previous one was taken.
+extern "C" fn fire_irq_store(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: sysfs passes a drvsim device, alive during the callback, and
+    // its NUL-terminated input.
+    let (dev, n) = unsafe { (DrvsimDevice::from_raw(dev), sysfs::kstrtoull(buf)) };
+    // Out of `u64` is out of range too.
+    let n = n.map_err(|_| EINVAL);
+    sysfs::store_result(n.and_then(|n| dev.irq.fire(n)), count)
+}
+
 /// `remove`: writing `1` removes the device, as PCI's `remove` does.
 extern "C" fn remove_store(
     dev: *mut bindings::device,
@@ -336,10 +364,16 @@ static DEV_ATTR_MODALIAS: Static<bindings::device_attribute> =
     Static::new(sysfs::dev_attr(c"modalias", Some(modalias_show), None));
 static DEV_ATTR_REMOVE: Static<bindings::device_attribute> =
     Static::new(sysfs::dev_attr(c"remove", None, Some(remove_store)));
-static DEV_ATTRS: Static<[*mut bindings::attribute; 4]> = Static::new([
+static DEV_ATTR_IRQ: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"irq", Some(irq_show), None));
+static DEV_ATTR_FIRE_IRQ: Static<bindings::device_attribute> =
+    Static::new(sysfs::dev_attr(c"fire_irq", None, Some(fire_irq_store)));
+static DEV_ATTRS: Static<[*mut bindings::attribute; 6]> = Static::new([
     DEV_ATTR_TYPE.get().cast(),
     DEV_ATTR_MODALIAS.get().cast(),
     DEV_ATTR_REMOVE.get().cast(),
+    DEV_ATTR_IRQ.get().cast(),
+    DEV_ATTR_FIRE_IRQ.get().cast(),
     ptr::null_mut(),
 ]);
 static DEV_GROUP: Static<bindings::attribute_group> =

@@ -28,7 +28,8 @@ use crate::{
     regions::{
         self,
         Region, //
-    }, //
+    },
+    sim_irq::SimIrq, //
 };
 use core::{
     mem::ManuallyDrop,
@@ -160,6 +161,8 @@ pub(crate) struct DrvsimDevice {
     pub(crate) regions: KVVec<Region>,
     /// For a VF, its PF (a counted reference) and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
+    /// Its simulated interrupt line (`sim_irq.rs`).
+    pub(crate) irq: SimIrq,
     /// For a PF, its SR-IOV state.
     #[pin]
     pub(crate) sriov: Sriov,
@@ -230,6 +233,7 @@ impl DrvsimDevice {
                 totalvfs: spec.totalvfs,
                 regions: alloc_regions(spec.regions)?,
                 physfn: spec.physfn,
+                irq: alloc_irq()?,
                 sriov <- Sriov::new(),
                 added: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
@@ -577,4 +581,10 @@ fn alloc_regions(n: u32) -> Result<KVVec<Region>> {
         crate::abi::should_fail_alloc()?;
     }
     regions::alloc(n)
+}
+
+/// A device's interrupt line, a fault-injection point.
+fn alloc_irq() -> Result<SimIrq> {
+    crate::abi::should_fail_alloc()?;
+    SimIrq::new()
 }

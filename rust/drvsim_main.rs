@@ -8,7 +8,7 @@ use kernel::prelude::*;
 // The modules, bottom layer first; a module uses only modules of the
 // layers above it in this list (`Documentation/drvsim.rst`, "Files").
 // Bottom: ABI, parsing, sysfs tables, id tables, the register model, the
-// legacy override string, pause points.
+// simulated interrupt, the legacy override string, pause points.
 // The files that driver modules include too are `pub` in every includer,
 // so that what one of them leaves unused is interface, not dead code.
 pub mod abi;
@@ -17,6 +17,7 @@ mod legacy_override;
 pub mod parse;
 mod pause;
 mod regions;
+mod sim_irq;
 pub mod sysfs;
 // Locks.
 mod device_lock;

@@ -13,6 +13,10 @@
 #include <linux/error-injection.h>
 #include <linux/export.h>
 #include <linux/hw_breakpoint.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irq_sim.h>
+#include <linux/irqdomain.h>
 #include <linux/kprobes.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
@@ -37,6 +41,8 @@ EXPORT_SYMBOL_GPL(drvsim_pause_register_window);
 EXPORT_SYMBOL_GPL(drvsim_pause_revoke);
 EXPORT_SYMBOL_GPL(drvsim_pause_sample_exit);
 EXPORT_SYMBOL_GPL(drvsim_legacy_devres_set_unlock);
+EXPORT_SYMBOL_GPL(drvsim_device_irq);
+EXPORT_SYMBOL_GPL(drvsim_pause_unbind_devres);
 
 /* The DL_FLAG_* values rust/bus_attrs.rs uses (bindgen skips BIT()). */
 static_assert(DL_FLAG_STATELESS == 1 << 0);
@@ -399,4 +405,68 @@ int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max)
 		depth[i] = w->depth[i];
 	kfree(w);
 	return hits;
+}
+
+/*
+ * A device's simulated interrupt (rust/sim_irq.rs): an irq_sim domain of
+ * one line, the interrupt chip gpio-sim uses (kernel/irq/irq_sim.c), and
+ * the line's mapping. irq_sim.h is not in the kernel's Rust bindings.
+ * Returns the virq (> 0), the domain in *domain, or a negative errno.
+ */
+int drvsim_sim_irq_create(struct irq_domain **domain)
+{
+	struct irq_domain *d;
+	unsigned int virq;
+
+	d = irq_domain_create_sim(NULL, 1);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	virq = irq_create_mapping(d, 0);
+	if (!virq) {
+		irq_domain_remove_sim(d);
+		return -ENOMEM;
+	}
+	*domain = d;
+	return virq;
+}
+
+/* Undoes drvsim_sim_irq_create(); the line must have no handler left. */
+void drvsim_sim_irq_remove(struct irq_domain *domain, unsigned int virq)
+{
+	irq_dispose_mapping(virq);
+	irq_domain_remove_sim(domain);
+}
+
+/*
+ * Raises the line n times, each once irq_sim's irq_work has taken the
+ * previous one (its handler runs in hard irq context), so that every
+ * raise is one interrupt: raised again before that, the line would merge
+ * the two. The irq_work is queued on this CPU and runs in its interrupt,
+ * so with preemption off, a raise seen taken here has been handled. A
+ * line nobody requested is masked: irq_sim drops the raise and reports
+ * nothing pending. -EINTR on a fatal signal.
+ */
+int drvsim_sim_irq_fire(unsigned int virq, unsigned int n)
+{
+	bool pending;
+	int err = 0;
+
+	while (n--) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		get_cpu();
+		err = irq_set_irqchip_state(virq, IRQCHIP_STATE_PENDING, true);
+		do {
+			/* irq_sim leaves it alone once the line is masked. */
+			pending = false;
+			if (!err)
+				err = irq_get_irqchip_state(virq, IRQCHIP_STATE_PENDING, &pending);
+			cpu_relax();
+		} while (!err && pending);
+		put_cpu();
+		if (err)
+			return err;
+		cond_resched();
+	}
+	return 0;
 }

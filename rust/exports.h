@@ -14,6 +14,7 @@ struct lock_class_key;
 struct module;
 struct drvsim_driver;
 struct drvsim_watch;
+struct irq_domain;
 
 /*
  * Defined in Rust, exported by exports.c for the driver modules. The
@@ -35,6 +36,8 @@ void drvsim_pause_register_window(void);
 void drvsim_pause_revoke(void);
 void drvsim_pause_sample_exit(void);
 bool drvsim_legacy_devres_set_unlock(void);
+unsigned int drvsim_device_irq(const struct device *dev);
+void drvsim_pause_unbind_devres(void *unused);
 
 /* Defined in exports.c, called from drvsim.ko's Rust code only. */
 int drvsim_selftest_kcsan_race(void);
@@ -54,6 +57,9 @@ void drvsim_widen_debugfs(struct dentry *dir);
 void drvsim_widen_exit(void);
 int drvsim_watch_start(const void *addr, int len, struct drvsim_watch **out);
 int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
+int drvsim_sim_irq_create(struct irq_domain **domain);
+void drvsim_sim_irq_remove(struct irq_domain *domain, unsigned int virq);
+int drvsim_sim_irq_fire(unsigned int virq, unsigned int n);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);

@@ -230,6 +230,27 @@ pub(crate) extern "C" fn drvsim_pause_sample_exit() {
     pause::at(Point::SampleExit);
 }
 
+/// Stops at the `unbind_devres` pause point if it is armed: a devres
+/// action (`devm_add_action()`), which `drvsim_irq` registers last in its
+/// probe, so that it runs first in the unbind's `devres_release_all()`.
+#[no_mangle]
+pub(crate) extern "C" fn drvsim_pause_unbind_devres(_unused: *mut c_void) {
+    pause::at(Point::UnbindDevres);
+}
+
+/// The Linux irq number of `dev`'s simulated interrupt line; 0 if `dev`
+/// is not a drvsim device.
+///
+/// # Safety
+///
+/// `dev` must be NULL or a live device.
+#[no_mangle]
+pub(crate) unsafe extern "C" fn drvsim_device_irq(dev: *const bindings::device) -> u32 {
+    // SAFETY: NULL or a live device (safety requirement).
+    let dev = unsafe { DrvsimDevice::from_any(dev) };
+    dev.map_or(0, |d| d.irq.virq())
+}
+
 /// The number of regions of `dev`; 0 if `dev` is not a drvsim device.
 ///
 /// # Safety

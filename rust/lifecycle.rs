@@ -148,6 +148,8 @@ fn remove_locked(dev: &DrvsimDevice, surprise: bool) -> Result {
     // SAFETY: `dev` is still registered: only its remover, us, deletes it;
     // the caller's reference keeps it alive.
     unsafe { bindings::device_del(dev.as_raw()) };
+    // No attribute fires it and no driver holds it any more.
+    dev.irq.remove();
     names::release_gone(dev.name);
     // SAFETY: drops the reference taken by `device_initialize()`, which
     // the registration owned.

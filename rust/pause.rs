@@ -75,10 +75,16 @@ pub(crate) enum Point {
     /// probe is called; any probe: `new_device`, `bind`, a driver's
     /// registration, an asynchronous probe's worker.
     Probe,
+    /// In an unbind, in the device-managed action that `drvsim_irq`
+    /// registers last in probe, so that it runs first of its devres: after
+    /// the driver's data is dropped, before the driver's earlier
+    /// device-managed resources (a `devm_request_irq()` line) are
+    /// released; reached through `drvsim_pause_unbind_devres()`.
+    UnbindDevres,
 }
 
 /// The points, in `Point` order, with their file names.
-const NAMES: [&CStr; 12] = [
+const NAMES: [&CStr; 13] = [
     c"remove",
     c"kill_window",
     c"remove_self",
@@ -91,6 +97,7 @@ const NAMES: [&CStr; 12] = [
     c"uevent_add",
     c"uevent_remove",
     c"probe",
+    c"unbind_devres",
 ];
 
 /// Not armed.

@@ -15,6 +15,7 @@
 #include <linux/hw_breakpoint.h>
 #include <linux/kprobes.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -400,3 +401,22 @@ int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max)
 	kfree(w);
 	return hits;
 }
+
+/*
+ * The cdev layer (rust/cdev_layer.rs): maps page at the start of vma as a
+ * driver maps MMIO, with remap_pfn_range() (VM_PFNMAP); and inserts it at
+ * a fault. page_to_pfn() and vm_flags_set() are static inlines.
+ */
+int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page)
+{
+	vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(page), PAGE_SIZE,
+			       vma->vm_page_prot);
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_remap);
+
+vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page)
+{
+	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_fault_insert);

@@ -5,6 +5,7 @@
 #ifndef DRVSIM_EXPORTS_H
 #define DRVSIM_EXPORTS_H
 
+#include <linux/mm_types.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -57,5 +58,10 @@ int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);
+struct page;
+struct vm_area_struct;
+struct vm_fault;
+int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page);
+vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page);
 
 #endif /* DRVSIM_EXPORTS_H */

@@ -150,6 +150,17 @@ waits_in() {
 	return 1
 }
 
+# tasks_in PID PATTERN: how many threads of PID have a kernel frame
+# matching PATTERN (in_kernel), e.g. all of cdevfile's sleepers asleep in
+# the cdev layer.
+tasks_in() {
+	local t n=0
+	for t in /proc/$1/task/*; do
+		! grep -q -- "$2" "$t/stack" 2>/dev/null || n=$((n + 1))
+	done
+	echo $n
+}
+
 # outcome PID PATTERN: "done" once PID has finished, "waits" once it
 # sleeps in D state with a frame matching PATTERN on its stack (in_kernel),
 # "neither" if it does neither within 15 s (then its stack goes to the

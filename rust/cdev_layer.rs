@@ -248,8 +248,8 @@ impl<T: CdevDriver> CdevNode<T> {
         if !self.legacy.no_zap && !inode.is_null() {
             // SAFETY: `inode` is held by this node (type invariant). Every
             // mapping of the device's files is in its `i_mapping`
-            // (`fops_open`); `mmap()` fails from now on, and a fault
-            // (`vm_fault`) inserts nothing: after this, no page table maps
+            // (`open`); `mmap()` fails from now on, and a fault
+            // (`fault`) inserts nothing: after this, no page table maps
             // the bound state's page.
             unsafe { bindings::unmap_mapping_range((*inode).i_mapping, 0, 0, 1) };
         }
@@ -266,7 +266,7 @@ impl<T: CdevDriver> PinnedDrop for CdevNode<T> {
     fn drop(self: Pin<&mut Self>) {
         let inode = self.inode.load(Ordering::Acquire);
         if !inode.is_null() {
-            // SAFETY: the reference `fops_open` took (type invariant).
+            // SAFETY: the reference `open` took (type invariant).
             unsafe { bindings::iput(inode) };
         }
     }

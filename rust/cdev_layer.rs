@@ -44,6 +44,7 @@ use kernel::{
         c_void, //
     },
     fs::File,
+    module::this_module,
     new_condvar,
     new_poll_condvar,
     new_spinlock,
@@ -72,7 +73,8 @@ use kernel::{
         UserSlice,
         UserSliceReader,
         UserSliceWriter, //
-    }, //
+    },
+    ModuleMetadata, //
 };
 
 // drvsim.ko's C helpers (rust/exports.c). Only pointers cross; bindgen's
@@ -107,6 +109,10 @@ pub struct Legacy {
 /// A driver of the layer. Every function runs inside an active section
 /// except [`CdevDriver::release`] after unbind.
 pub trait CdevDriver: Sized + 'static {
+    /// The module that owns the file operations (`crate::LocalModule`):
+    /// an open file pins it, as with misc.
+    type OwnerModule: ModuleMetadata;
+
     /// What the files reach while the device is bound; the layer drops it
     /// at unregistration, once no operation is in flight.
     type Bound: Send + Sync;
@@ -373,6 +379,7 @@ impl<T: CdevDriver> FopsTable<T> {
         poll: Some(Self::poll),
         mmap: Some(Self::mmap),
         llseek: Some(bindings::noop_llseek),
+        owner: this_module::<T::OwnerModule>().as_ptr(),
         ..pin_init::zeroed()
     };
 

@@ -84,6 +84,7 @@ impl Regs {
 struct CdevSample;
 
 impl CdevDriver for CdevSample {
+    type OwnerModule = crate::LocalModule;
     type Bound = Regs;
 
     fn read(cdev: &Active<'_, Self>, nonblock: bool, out: &mut UserSliceWriter) -> Result<usize> {

@@ -302,11 +302,7 @@ unsafe impl<T: CdevDriver> Sync for CdevRegistration<T> {}
 impl<T: CdevDriver> CdevRegistration<T> {
     /// Registers `/dev/drvsim-cdev-<name>` for a device whose bound state
     /// is `bound`.
-    pub fn register(
-        name: &CStr,
-        bound: T::Bound,
-        legacy: Legacy,
-    ) -> impl PinInit<Self, Error> {
+    pub fn register(name: &CStr, bound: T::Bound, legacy: Legacy) -> impl PinInit<Self, Error> {
         let full = name
             .to_str()
             .map_err(|_| EINVAL)
@@ -451,7 +447,8 @@ impl<T: CdevDriver> FopsTable<T> {
     /// Called once per file `open` succeeded on.
     unsafe extern "C" fn release(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
         // SAFETY: the file's last use: `open` stored the `Arc` there.
-        let node = unsafe { <Arc<CdevNode<T>> as ForeignOwnable>::from_foreign((*file).private_data) };
+        let node =
+            unsafe { <Arc<CdevNode<T>> as ForeignOwnable>::from_foreign((*file).private_data) };
         if node.legacy.release_unguarded {
             // SAFETY: none once the device is gone: this is the
             // use-after-free the `legacy_cdev_release` control shows.
@@ -510,11 +507,16 @@ impl<T: CdevDriver> FopsTable<T> {
     /// # Safety
     ///
     /// `file` is open; `table` is the poll table of this call.
-    unsafe extern "C" fn poll(file: *mut bindings::file, table: *mut bindings::poll_table) -> c_uint {
+    unsafe extern "C" fn poll(
+        file: *mut bindings::file,
+        table: *mut bindings::poll_table,
+    ) -> c_uint {
         // SAFETY: `file` is open (safety requirement).
         let node = unsafe { Self::node(file) };
         // SAFETY: `table` is valid for this call, `file` is open.
-        unsafe { PollTable::from_raw(table).register_wait(File::from_raw_file(file), &node.waiters) };
+        unsafe {
+            PollTable::from_raw(table).register_wait(File::from_raw_file(file), &node.waiters)
+        };
         let mask = match node.enter() {
             Some(a) if T::readable(a.bound()) => POLL_IN,
             Some(_) => 0,
@@ -526,7 +528,10 @@ impl<T: CdevDriver> FopsTable<T> {
     /// # Safety
     ///
     /// `file` is open; `vma` is the new mapping of it.
-    unsafe extern "C" fn mmap(file: *mut bindings::file, vma: *mut bindings::vm_area_struct) -> c_int {
+    unsafe extern "C" fn mmap(
+        file: *mut bindings::file,
+        vma: *mut bindings::vm_area_struct,
+    ) -> c_int {
         // SAFETY: `file` is open (safety requirement).
         let node = unsafe { Self::node(file) };
         let Some(a) = node.enter() else {

@@ -89,4 +89,5 @@ $C post $F > /dev/null
 expect_eq 1 "$($C read $F)" "bound again, the node works"
 expect_eq 0 "$(errno_of $BUS/del_device c0)" "the device leaves cleanly"
 rm -rf $T
+rmmod drvsim_cdev
 ktap_finished

@@ -44,7 +44,7 @@ reset_bus
 
 # unbind_ns KIND K: mean unbind time with K sleepers, in ns.
 unbind_ns() {
-	local i j p t=0
+	local i j p ps t=0
 	for i in $(seq $R); do
 		if [ "$1" = cdev ]; then
 			printf 'u0 type=cdev' > "$BUS/new_device"
@@ -58,10 +58,12 @@ unbind_ns() {
 		else
 			printf 'u0 type=sample regions=1' > "$BUS/new_device"
 			wait_until 5 test -c /dev/drvsim-u0
+			ps=
 			for j in $(seq "$2"); do
 				$BIN/regfile hold /dev/drvsim-u0 60000 > /dev/null 2>&1 &
+				ps="$ps $!"
 			done
-			for p in $(jobs -p); do
+			for p in $ps; do
 				wait_until 30 in_kernel "$p" '\[drvsim_sample\]'
 			done
 			t=$((t + $($T "$BUS/drivers/drvsim_sample/unbind" u0)))

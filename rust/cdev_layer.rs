@@ -306,7 +306,7 @@ impl<T: CdevDriver> CdevRegistration<T> {
         let full = name
             .to_str()
             .map_err(|_| EINVAL)
-            .and_then(|n| Ok(CString::try_from_fmt(fmt!("drvsim-cdev-{n}"))?));
+            .and_then(|n| CString::try_from_fmt(fmt!("drvsim-cdev-{n}")));
         try_pin_init!(Self {
             name: full?,
             node: {
@@ -338,7 +338,7 @@ impl<T: CdevDriver> CdevRegistration<T> {
                 // registration; the vtable is static.
                 unsafe {
                     slot.write(pin_init::zeroed());
-                    (*slot).minor = bindings::MISC_DYNAMIC_MINOR as _;
+                    (*slot).minor = bindings::MISC_DYNAMIC_MINOR as c_int;
                     (*slot).name = name.as_char_ptr();
                     (*slot).fops = FopsTable::<T>::build();
                     to_result(bindings::misc_register(slot))
@@ -544,7 +544,7 @@ impl<T: CdevDriver> FopsTable<T> {
             let v = &*vma;
             let len = v.__bindgen_anon_1.__bindgen_anon_1.vm_end
                 - v.__bindgen_anon_1.__bindgen_anon_1.vm_start;
-            if v.vm_pgoff != 0 || len as usize != PAGE_SIZE {
+            if v.vm_pgoff != 0 || len != PAGE_SIZE {
                 return EINVAL.to_errno();
             }
             (*vma).vm_ops = &Self::VM_OPS;

@@ -84,7 +84,7 @@ static void on_sigbus(int sig)
 static int do_mmap(const char *path)
 {
 	struct sigaction sa = { .sa_handler = on_sigbus };
-	volatile uint32_t *regs;
+	uint32_t *regs;
 	char line[64];
 	int fd = open_file(path, 0);
 
@@ -92,13 +92,15 @@ static int do_mmap(const char *path)
 	if (regs == MAP_FAILED)
 		return fail();
 	sigaction(SIGBUS, &sa, NULL);
-	printf("0x%08x %u\n", regs[0], regs[1]);
+	/* Atomic loads: each one reaches the mapping (no volatile). */
+	printf("0x%08x %u\n", __atomic_load_n(&regs[0], __ATOMIC_RELAXED),
+	       __atomic_load_n(&regs[1], __ATOMIC_RELAXED));
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin) && line[0] != 'q') {
 		if (sigsetjmp(bus_jmp, 1))
 			printf("SIGBUS\n");
 		else
-			printf("0x%08x\n", regs[0]);
+			printf("0x%08x\n", __atomic_load_n(&regs[0], __ATOMIC_RELAXED));
 		fflush(stdout);
 	}
 	return 0;

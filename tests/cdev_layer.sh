@@ -58,7 +58,7 @@ $C poll $F 600000 > $T/poll &
 q=$!
 exec 5<> $F
 wait_until 20 grep -q 'asleep 64' $T/sleepers || true
-wait_until 20 test "$(tasks_in $s '\[drvsim_cdev\]')" = 64 || true
+wait_until 20 tasks_in $s 64 '\[drvsim_cdev\]' || true
 waits_in $q 'do_sys_poll\|do_poll' || true
 printf c0 > $D/unbind &
 u=$!
@@ -72,7 +72,7 @@ expect_eq "64 ENXIO" "$(tail -n 1 $T/sleepers)" "every reader woke with ENXIO"
 wait $q
 expect_eq "ERR|HUP" "$(cat $T/poll)" "a poller asleep wakes with POLLERR|POLLHUP"
 echo >&4
-wait_until 10 test "$(wc -l < $T/mmap)" = 2 || true
+wait_until 10 lines_in $T/mmap 2 || true
 expect_eq SIGBUS "$(tail -n 1 $T/mmap)" "the mapping gives SIGBUS after unbind"
 echo q >&4
 exec 4>&-

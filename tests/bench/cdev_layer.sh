@@ -52,7 +52,7 @@ unbind_ns() {
 			if [ "$2" -gt 0 ]; then
 				$C sleepers /dev/drvsim-cdev-u0 "$2" > /dev/null &
 				p=$!
-				wait_until 30 test "$(tasks_in $p '\[drvsim_cdev\]')" = "$2"
+				wait_until 30 tasks_in $p "$2" '\[drvsim_cdev\]'
 			fi
 			t=$((t + $($T "$BUS/drivers/drvsim_cdev/unbind" u0)))
 		else

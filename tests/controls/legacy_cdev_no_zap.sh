@@ -32,7 +32,7 @@ wait_until 10 test -s /tmp/mmap
 ktap_test_result "the mapping reads the ID while bound" grep -q '^0xd515cde0 ' /tmp/mmap
 printf c0 > "$BUS/drivers/drvsim_cdev/unbind"
 echo >&4
-wait_until 10 test "$(wc -l < /tmp/mmap)" = 2
+wait_until 10 lines_in /tmp/mmap 2
 ktap_print_msg "read through the stale mapping after unbind: $(tail -n 1 /tmp/mmap)"
 # cdev_layer.sh's assertion, which must fail here.
 ktap_test_result "without the zap, no SIGBUS: the freed page is still mapped" \

@@ -150,15 +150,20 @@ waits_in() {
 	return 1
 }
 
-# tasks_in PID PATTERN: how many threads of PID have a kernel frame
-# matching PATTERN (in_kernel), e.g. all of cdevfile's sleepers asleep in
-# the cdev layer.
+# tasks_in PID N PATTERN: do N threads of PID have a kernel frame
+# matching PATTERN (in_kernel)? E.g. all of cdevfile's sleepers asleep in
+# the cdev layer; a predicate, for wait_until.
 tasks_in() {
 	local t n=0
 	for t in /proc/$1/task/*; do
-		! grep -q -- "$2" "$t/stack" 2>/dev/null || n=$((n + 1))
+		! grep -q -- "$3" "$t/stack" 2>/dev/null || n=$((n + 1))
 	done
-	echo $n
+	[ "$n" = "$2" ]
+}
+
+# lines_in FILE N: does FILE have N lines (a predicate, for wait_until)?
+lines_in() {
+	[ "$(wc -l < "$1")" = "$2" ]
 }
 
 # outcome PID PATTERN: "done" once PID has finished, "waits" once it

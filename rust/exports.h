@@ -58,9 +58,7 @@ int drvsim_watch_stop(struct drvsim_watch *w, int *depth, int max);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);
-struct page;
-struct vm_area_struct;
-struct vm_fault;
+/* The cdev layer's helpers (rust/cdev_layer.rs); mm_types.h: vm_fault_t. */
 int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page);
 vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page);
 

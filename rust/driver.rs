@@ -9,6 +9,8 @@
 
 #[path = "abi.rs"]
 pub mod abi;
+#[path = "cdev_layer.rs"]
+pub mod cdev_layer;
 #[path = "devres_set.rs"]
 pub mod devres_set;
 #[path = "irq.rs"]

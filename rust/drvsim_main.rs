@@ -37,7 +37,8 @@ mod bus_attrs;
 mod exports;
 // Outside the layers: positive controls, the drivers' resource wrappers
 // (used through `rust/driver.rs`), here for their KUnit suites, and the
-// KUnit suite of the kernel's own `Devres` and `Revocable`.
+// KUnit suite of the kernel's own `Devres` and `Revocable`; the cdev layer.
+pub mod cdev_layer;
 pub mod devres_set;
 mod kernel_devres;
 pub mod revocable_variants;

@@ -19,6 +19,7 @@
 #include <linux/irqdomain.h>
 #include <linux/kprobes.h>
 #include <linux/lockdep.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
@@ -470,3 +471,22 @@ int drvsim_sim_irq_fire(unsigned int virq, unsigned int n)
 	}
 	return 0;
 }
+
+/*
+ * The cdev layer (rust/cdev_layer.rs): maps page at the start of vma as a
+ * driver maps MMIO, with remap_pfn_range() (VM_PFNMAP); and inserts it at
+ * a fault. page_to_pfn() and vm_flags_set() are static inlines.
+ */
+int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page)
+{
+	vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(page), PAGE_SIZE,
+			       vma->vm_page_prot);
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_remap);
+
+vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page)
+{
+	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_fault_insert);

@@ -5,6 +5,7 @@
 #ifndef DRVSIM_EXPORTS_H
 #define DRVSIM_EXPORTS_H
 
+#include <linux/mm_types.h>
 #include <linux/types.h>
 
 struct dentry;
@@ -63,5 +64,8 @@ int drvsim_sim_irq_fire(unsigned int virq, unsigned int n);
 
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);
+/* The cdev layer's helpers (rust/cdev_layer.rs); mm_types.h: vm_fault_t. */
+int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page);
+vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page);
 
 #endif /* DRVSIM_EXPORTS_H */

@@ -280,6 +280,7 @@ run_control() {
 		DRVSIM_PARAMS=$(control_header "$c" params) SAMPLES=$(control_header "$c" samples) \
 		HUNG_TASK_SECS=$(control_header "$c" hung-task-secs) \
 		KMEMLEAK_SCAN=$(control_header "$c" kmemleak-scan | grep -x 1 || echo 0) \
+		KERNEL_CMDLINE=$(control_header "$c" cmdline) \
 		QEMU_SMP=$(control_header "$c" smp | grep . || echo 1) QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
 		"$S/vm.sh" run "$c" "control-$n" > /dev/null 2>&1 || true
 }

@@ -150,6 +150,19 @@ waits_in() {
 	return 1
 }
 
+# tasks_in PID N PATTERN: do N threads of PID have a kernel frame
+# matching PATTERN (in_kernel)? E.g. all of cdevfile's sleepers asleep in
+# the cdev layer; a predicate, for wait_until.
+tasks_in() {
+	# One grep for all threads: a fork per thread is slow under TCG.
+	[ "$(grep -l -- "$3" /proc/$1/task/*/stack 2>/dev/null | wc -l)" = "$2" ]
+}
+
+# lines_in FILE N: does FILE have N lines (a predicate, for wait_until)?
+lines_in() {
+	[ "$(wc -l < "$1")" = "$2" ]
+}
+
 # outcome PID PATTERN: "done" once PID has finished, "waits" once it
 # sleeps in D state with a frame matching PATTERN on its stack (in_kernel),
 # "neither" if it does neither within 15 s (then its stack goes to the

@@ -64,7 +64,8 @@ static uint32_t num(const char *s)
 /*
  * hammer: THREADS threads share one file descriptor and read region 0's ID
  * register through ioctl and read(2), alternately, until MS milliseconds
- * have passed; then the main thread closes the descriptor under them.
+ * have passed and a call saw the revocation (ENXIO; at most 60 s more);
+ * then the main thread closes the descriptor under them.
  * Meanwhile the test unbinds the device. Each call must return the right
  * ID, or ENXIO once revoked (and then for good), or EBADF once closed.
  * Prints "ok=N enxio=N closed=N bad=N"; exits 1 if bad > 0.
@@ -115,6 +116,13 @@ static int hammer(const char *f, int threads, int ms)
 	for (i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, hammer_thread, NULL);
 	nanosleep(&d, NULL);
+	/*
+	 * The close must come after the revocation: under a loaded host the
+	 * unbind the test started may still be waiting for the threads'
+	 * accesses when MS is over. Up to 60 s more, in 10 ms steps.
+	 */
+	for (i = 0; i < 6000 && !enxio; i++)
+		nanosleep(&(struct timespec){ 0, 10000000L }, NULL);
 	close(hammer_fd);
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);

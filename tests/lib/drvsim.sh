@@ -2,6 +2,16 @@
 # Helpers for drvsim's kselftest scripts (POSIX sh; busybox in the guest).
 # TAP comes from the kernel tree's own ktap_helpers.sh.
 #
+# The tests are written for busybox's ash (drvsim's guest) and bash, and
+# some draw from $RANDOM (chaos, stress, sysfs_fuzz, driver_lifetime),
+# which dash, Debian's /bin/sh, lacks: under it (a virtme-ng guest runs the
+# tests with the host's /bin/sh, as kernel CI on Debian would), a test
+# runs itself again under bash, before it has printed anything.
+if [ -z "${DRVSIM_RERUN:-}" ] && [ "$RANDOM" = "$RANDOM" ] && command -v bash > /dev/null; then
+	export DRVSIM_RERUN=bash
+	exec bash "$0" "$@"
+fi
+
 # DRVSIM_DIR is the suite's kselftest collection directory (drvsim/ of
 # the package that scripts/kselftest-install.sh lays out): that of the
 # running test unless set (drvsim's guest sets /drvsim for its jobs).

@@ -399,10 +399,19 @@ if [ -n "$vng_case" ]; then
 		case_result FAIL "vng: guest finished" "see $out/vng-case.log"
 	fi
 	counts=$(python3 "$S/results.py" "${kdirs[debug]}/source/tools/testing/kunit/kunit.py" \
-		"$out/vng-case.results" $(printf 'kselftest-vng:%s ' $VNG_TESTS) 2>"$out/vng-case.counts") || true
+		"$out/vng-case.results" kselftest-run:vng 2>"$out/vng-case.counts") || true
 	echo "$counts"
 	read -r p f2 < <(tail -1 "$out/vng-case.counts")
 	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))
+	# Each test ran and reported cases (a test missing from the package
+	# would leave only the runner's count short).
+	for t in $VNG_TESTS; do
+		if grep -q "^PASS kselftest-vng:$t: " <<< "$counts"; then
+			case_result PASS "vng: $t reported cases"
+		else
+			case_result FAIL "vng: $t reported cases" "see $out/vng-case.log"
+		fi
+	done
 	if splats=$("$S/scan-log.sh" "$out/vng-case.log" 2>/dev/null); then
 		case_result PASS "vng: log free of splats"
 	else

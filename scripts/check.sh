@@ -319,7 +319,7 @@ run_suite() {
 # so that RUNNER=vng cannot rot. On debug's kernel, one vCPU, in the pool;
 # not with RUNNER=vng (the whole suite runs there) nor without an x86-64
 # debug kernel.
-VNG_TESTS="bus_sysfs.sh autoload.sh driverctl.sh"
+VNG_TESTS="bus_sysfs.sh autoload.sh"
 vng_case=
 [ "$RUNNER" = vng ] || [ -z "${kdirs[debug]:-}" ] || vng_case=1
 run_vng_case() {

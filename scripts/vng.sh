@@ -8,7 +8,7 @@
 #   vng.sh check NAME          the whole suite (scripts/guest-check.sh)
 #   vng.sh tests NAME T.sh...  some kselftests of the package, one run of
 #                              the kernel's run_kselftest.sh (section
-#                              kselftest-run:vng)
+#                              kselftest-run:vng), without KUnit
 #
 # Like vm.sh, it writes $DRVSIM_OUT/NAME.log (the console: kernel
 # messages and the job's output, for scan-log.sh) and NAME.results (the
@@ -20,7 +20,7 @@
 # Nothing is written into KDIR (a shared cache): given a kernel build
 # directory, vng would run virtme-prep-kdir-mods there. It gets a copy of
 # the bzImage in a root of modules of our own instead,
-# $DRVSIM_OUT/vng-FLAVOUR/root/lib/modules/<release>: the kernel's
+# $DRVSIM_OUT/vng-NAME/root/lib/modules/<release>: the kernel's
 # modules, drvsim's in extra/, and depmod's indexes, which is where vng
 # looks for modules next to an image (its get_rootfs_from_kernel_path)
 # and what it links to the guest's /lib/modules/<release>.
@@ -44,7 +44,9 @@ rel=$(cat "$KDIR/include/config/kernel.release")
 # The root of modules and the image, rebuilt each run (a second of
 # copying): the kernel's own modules (GPIO_SIM's and the like) by their
 # path in the build, as modules_install lays them out.
-base=$DRVSIM_OUT/vng-$FLAVOUR
+# Per run: guests running at once (the gate's vng case, RUNNER=vng's
+# suites) must not rebuild what another one reads.
+base=$DRVSIM_OUT/vng-$name
 root=$base/root
 mods=$root/lib/modules/$rel
 rm -rf "$root"
@@ -90,7 +92,11 @@ chmod 0755 "$noplug/udevadm"
 # TCG the guest is told the TSC's frequency (see vm.sh).
 accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
 opts=()
-cmdline="kmemleak=on kasan_multi_shot kunit.enable=1 PATH=$noplug:/usr/sbin:/usr/bin:/sbin:/bin"
+# KUnit runs at each load of a module with suites: in "tests" mode,
+# whose results hold no KUnit section, it would only cost time.
+kunit=1
+[ "$mode" = check ] || kunit=0
+cmdline="kmemleak=on kasan_multi_shot kunit.enable=$kunit PATH=$noplug:/usr/sbin:/usr/bin:/sbin:/bin"
 if [[ $accel == *tcg* ]]; then
 	opts+=(--disable-kvm)
 	build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"

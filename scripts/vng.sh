@@ -91,7 +91,9 @@ chmod 0755 "$noplug/udevadm"
 # The machine: as vm.sh's, KVM where the probe proved it works; under
 # TCG the guest is told the TSC's frequency (see vm.sh).
 accel=$("$DRVSIM_ROOT/scripts/kvm-probe.sh" "$KDIR")
-opts=()
+# qboot, as vm.sh: SeaBIOS (QEMU's default) under TCG lists only the boot
+# CPU in its MP table, and a kernel without ACPI then runs on one CPU.
+opts=("--qemu-opts=-bios /usr/share/qemu/qboot.rom")
 # KUnit runs at each load of a module with suites: in "tests" mode,
 # whose results hold no KUnit section, it would only cost time.
 kunit=1

@@ -6,6 +6,8 @@
 #   make vm         interactive guest with drvsim, samples and a topology
 #   make run SCRIPT=x.sh   run x.sh in a guest, exit with its status
 #   make check      the whole test suite (style checks included)
+#   make check RUNNER=vng   the same, its suites under virtme-ng on the
+#                   host's userspace (udevd, kmod, driverctl)
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
 #   make bench      the benchmarks, as tables
 #   make soak       10,000 hot-plug cycles: kmemleak and slab usage; 600 s of chaos

@@ -4,7 +4,8 @@
 #
 # Debian packages come from the system's own apt sources; bindgen-cli
 # (Debian's is older than the 0.71.1 kernel 7.3 needs) from cargo's
-# registry into $DRVSIM_CACHE/toolchain. Safe to run any number of times.
+# registry into $DRVSIM_CACHE/toolchain; virtme-ng (not in bookworm) from
+# PyPI into a venv there. Safe to run any number of times.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
@@ -13,6 +14,7 @@ PKGS=(
 	clang-19 lld-19 llvm-19 libclang-19-dev
 	make gcc flex bison bc libelf-dev libssl-dev cpio kmod rsync xz-utils
 	python3 perl busybox-static qemu-system-x86 driverctl
+	python3-venv udev
 )
 # FLAVOUR=arm64: QEMU's arm64 system emulator and a cross gcc with a
 # static C library for the guest tools (the kernel needs only LLVM).
@@ -51,7 +53,16 @@ if ! { [ -x "$BINDGEN" ] && "$BINDGEN" --version | grep -qF "$BINDGEN_VERSION"; 
 		--root "$DRVSIM_CACHE/toolchain"
 fi
 
-for t in "$RUSTC" "$RUSTDOC" "$RUSTFMT" "$CLIPPY_DRIVER" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" busybox "qemu-system-$(qemu_arch)" "$(guest_cc)"; do
+# virtme-ng, pinned, in a venv of the system's python3 (scripts/vng.sh):
+# the wheel carries its guest init (virtme-ng-init) prebuilt.
+if ! { [ -x "$VNG" ] && "$VNG" --version 2>/dev/null | grep -qxF "virtme-ng $VNG_VERSION"; }; then
+	note "installing virtme-ng $VNG_VERSION"
+	rm -rf "${VNG%/bin/vng}"
+	/usr/bin/python3 -m venv "${VNG%/bin/vng}"
+	"${VNG%/bin/vng}/bin/pip" install -q --disable-pip-version-check "virtme-ng==$VNG_VERSION"
+fi
+
+for t in "$RUSTC" "$RUSTDOC" "$RUSTFMT" "$CLIPPY_DRIVER" clang$LLVM_SUFFIX ld.lld$LLVM_SUFFIX "$BINDGEN" "$VNG" busybox "qemu-system-$(qemu_arch)" "$(guest_cc)"; do
 	command -v "$t" >/dev/null || die "toolchain check failed: $t missing after install"
 done
 [ -d /usr/lib/rustlib/src/rust/library ] || die "rust-web-src did not install the Rust library sources"

@@ -9,11 +9,15 @@
 # CHECK_FLAVOURS: the kernel flavours whose suites run (default "debug
 # kcsan", the gate; `make check FLAVOUR=x` runs x alone). The style cases
 # use the first; the controls, the flavour their header names.
+# RUNNER=vng: the suites run under virtme-ng on the host's userspace
+# (scripts/vng.sh) instead of drvsim's own guest; the controls stay there.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 S=$DRVSIM_ROOT/scripts
 t0=$SECONDS
 read -r -a flavours <<< "${CHECK_FLAVOURS:-debug kcsan}"
+RUNNER=${RUNNER:-qemu}
+case $RUNNER in qemu | vng) ;; *) die "RUNNER=$RUNNER: not one of qemu, vng" ;; esac
 KDIR_USER=${KDIR:-}
 # A kernel of one's own (KDIR=) is one kernel: its suite runs once.
 [ -z "${KDIR:-}" ] || flavours=(debug)
@@ -302,15 +306,37 @@ run_suite() {
 	local f=$1 rc=0
 	# No result of an earlier run may stand in for this one's.
 	rm -f "$DRVSIM_OUT/$(suite_name "$f")".{log,results,rc}
-	FLAVOUR=$f KDIR=${kdirs[$f]} QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} \
-		"$S/vm.sh" run "$S/guest-check.sh" "$(suite_name "$f")" || rc=$?
+	if [ "$RUNNER" = vng ]; then
+		FLAVOUR=$f KDIR=${kdirs[$f]} QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} \
+			"$S/vng.sh" check "$(suite_name "$f")" || rc=$?
+	else
+		FLAVOUR=$f KDIR=${kdirs[$f]} QUIET=1 TIMEOUT=${CHECK_TIMEOUT:-2400} \
+			"$S/vm.sh" run "$S/guest-check.sh" "$(suite_name "$f")" || rc=$?
+	fi
 	echo "$rc" > "$DRVSIM_OUT/$(suite_name "$f").rc"
+}
+# The vng case: autoload.sh under virtme-ng on the host's userspace
+# (scripts/vng.sh), through the host's systemd-udevd and kmod, so that
+# RUNNER=vng cannot rot (one test: each costs minutes of the gate there). On debug's kernel, one vCPU, in the pool;
+# not with RUNNER=vng (the whole suite runs there) nor without an x86-64
+# debug kernel.
+VNG_TESTS="autoload.sh"
+vng_case=
+[ "$RUNNER" = vng ] || [ -z "${kdirs[debug]:-}" ] || vng_case=1
+run_vng_case() {
+	local rc=0
+	rm -f "$DRVSIM_OUT"/vng-case.{log,results,rc}
+	# shellcheck disable=SC2086
+	FLAVOUR=debug KDIR=${kdirs[debug]} QEMU_SMP=1 QUIET=1 TIMEOUT=${CONTROL_TIMEOUT:-600} \
+		"$S/vng.sh" tests vng-case $VNG_TESTS > "$DRVSIM_OUT/vng-case.out" 2>&1 || rc=$?
+	echo "$rc" > "$DRVSIM_OUT/vng-case.rc"
 }
 run_background() {
 	local f c
 	for f in "${flavours[@]:1}"; do
 		run_suite "$f" &
 	done
+	[ -z "$vng_case" ] || run_vng_case &
 	for c in "${controls[@]}"; do
 		while [ "$(jobs -pr | wc -l)" -ge "${CONTROL_JOBS:-2}" ]; do wait -n; done
 		run_control "$c" &
@@ -329,7 +355,7 @@ run_suite "${flavours[0]}"
 # guest-check.sh's own fixed sections.
 expected_sections() {
 	kunit_suites
-	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" > .*/\1/p' "$S/guest-check.sh" | grep -vx end
+	sed -n 's/^[[:space:]]*echo "DRVSIM-SECTION \([a-z:-]*\)" >>* .*/\1/p' "$S/guest-check.sh" | grep -vx end
 }
 # eval_suite F: the cases of flavour F's suite, tagged "[F]" but for the
 # first flavour.
@@ -364,6 +390,38 @@ wait $background_pid
 for f in "${flavours[@]:1}"; do
 	eval_suite "$f"
 done
+
+# The vng case: finished, its tests' cases, a clean log.
+if [ -n "$vng_case" ]; then
+	if [ "$(cat "$out/vng-case.rc" 2>/dev/null || echo 125)" = 0 ]; then
+		case_result PASS "vng: guest finished"
+	else
+		tail -20 "$out/vng-case.out" >&2
+		case_result FAIL "vng: guest finished" "see $out/vng-case.log"
+	fi
+	counts=$(python3 "$S/results.py" "${kdirs[debug]}/source/tools/testing/kunit/kunit.py" \
+		"$out/vng-case.results" kselftest-run:vng 2>"$out/vng-case.counts") || true
+	echo "$counts"
+	read -r p f2 < <(tail -1 "$out/vng-case.counts")
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f2:-1}))
+	# Each test ran and reported cases (a test missing from the package
+	# would leave only the runner's count short).
+	for t in $VNG_TESTS; do
+		if grep -q "^PASS kselftest-vng:$t: " <<< "$counts"; then
+			case_result PASS "vng: $t reported cases"
+		else
+			case_result FAIL "vng: $t reported cases" "see $out/vng-case.log"
+		fi
+	done
+	if splats=$("$S/scan-log.sh" "$out/vng-case.log" 2>/dev/null); then
+		case_result PASS "vng: log free of splats"
+	else
+		echo "$splats" | head -40
+		case_result FAIL "vng: log free of splats" "see $out/vng-case.log"
+	fi
+else
+	echo "SKIP vng: a few tests under virtme-ng (RUNNER=$RUNNER, flavours: ${flavours[*]})"
+fi
 
 # 2. The positive controls' findings and cases.
 for c in "${controls[@]}"; do

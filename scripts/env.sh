@@ -22,6 +22,9 @@ export LIBCLANG_PATH=/usr/lib/llvm-19/lib
 export BINDGEN=$DRVSIM_CACHE/toolchain/bin/bindgen
 LLVM_SUFFIX=-19
 BINDGEN_VERSION=0.73.2
+# virtme-ng (RUNNER=vng, scripts/vng.sh), from PyPI into its own venv.
+VNG_VERSION=1.42
+VNG=$DRVSIM_CACHE/toolchain/virtme-ng-$VNG_VERSION/bin/vng
 KERNEL_SERIES=7.3
 
 die() { echo "drvsim: error: $*" >&2; exit 1; }

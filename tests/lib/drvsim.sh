@@ -2,6 +2,16 @@
 # Helpers for drvsim's kselftest scripts (POSIX sh; busybox in the guest).
 # TAP comes from the kernel tree's own ktap_helpers.sh.
 #
+# The tests are written for busybox's ash (drvsim's guest) and bash, and
+# some draw from $RANDOM (chaos, stress, sysfs_fuzz, driver_lifetime),
+# which dash, Debian's /bin/sh, lacks: under it (a virtme-ng guest runs the
+# tests with the host's /bin/sh, as kernel CI on Debian would), a test
+# runs itself again under bash, before it has printed anything.
+if [ -z "${DRVSIM_RERUN:-}" ] && [ "$RANDOM" = "$RANDOM" ] && command -v bash > /dev/null; then
+	export DRVSIM_RERUN=bash
+	exec bash "$0" "$@"
+fi
+
 # DRVSIM_DIR is the suite's kselftest collection directory (drvsim/ of
 # the package that scripts/kselftest-install.sh lays out): that of the
 # running test unless set (drvsim's guest sets /drvsim for its jobs).
@@ -239,14 +249,51 @@ pause_release() {
 	printf release > "$PAUSE/$1"
 }
 
-# Driver autoload (Documentation/testing.rst, "Autoload"): busybox's
-# uevent daemon runs mdev for each uevent, whose rule (/etc/mdev.conf,
-# from guest-init.sh) runs modprobe "$MODALIAS" and logs the alias to
-# /tmp/modalias.log. (mdev -d would first scan all of /sys, 20 s under
-# TCG.) Off unless a test turns it on: the other tests load and unload
-# the samples themselves.
+# Driver autoload (Documentation/testing.rst, "Autoload"). Two loaders:
+# - udev, where the system has systemd-udevd and udevadm (a virtme-ng
+#   guest, scripts/vng.sh; a real machine): the host's rules
+#   (80-drivers.rules: RUN{builtin}+="kmod load $MODALIAS", libkmod
+#   reading modules.alias, as kmod's modprobe does). autoload_on starts
+#   the daemon with its debug log in /tmp/udevd.log, unless one runs
+#   already (a real machine's, which it leaves alone and whose log it
+#   cannot read).
+# - mdev, in drvsim's busybox guest: busybox's uevent daemon runs mdev
+#   for each uevent, whose rule (/etc/mdev.conf, from guest-init.sh) runs
+#   modprobe "$MODALIAS" and logs the alias to /tmp/modalias.log. (mdev -d
+#   would first scan all of /sys, 20 s under TCG.)
+# Off unless a test turns it on: the other tests load and unload the
+# samples themselves.
+# udevd_bin: the daemon: systemd's, or udevadm called systemd-udevd (it
+# is udevd then, the link systemd installs), where that link is hidden
+# (scripts/vng.sh hides it from virtme-ng's init).
+udevd_bin() {
+	for u in /usr/lib/systemd/systemd-udevd /lib/systemd/systemd-udevd; do
+		[ -x "$u" ] && echo "$u" && return 0
+	done
+	command -v udevadm > /dev/null || return 1
+	mkdir -p /tmp/drvsim-udevd
+	ln -sf "$(command -v udevadm)" /tmp/drvsim-udevd/systemd-udevd
+	echo /tmp/drvsim-udevd/systemd-udevd
+}
+# autoload_loader: udev, mdev, or nothing if neither can run here.
+autoload_loader() {
+	if command -v udevadm > /dev/null && udevd_bin > /dev/null; then
+		echo udev
+	elif command -v uevent > /dev/null && command -v mdev > /dev/null; then
+		echo mdev
+	fi
+}
 autoload_on() {
 	: > /tmp/modalias.log
+	if [ "$(autoload_loader)" = udev ]; then
+		: > /tmp/udevd.log
+		echo 0 > /tmp/udevd.pid
+		udevadm control --ping 2> /dev/null && return 0
+		SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=debug "$(udevd_bin)" 2> /tmp/udevd.log &
+		echo $! > /tmp/udevd.pid
+		wait_until 10 udevadm control --ping 2> /dev/null
+		return
+	fi
 	uevent mdev &
 	echo $! > /tmp/mdev.pid
 	# Listening once it has a uevent netlink socket (protocol 15) bound to
@@ -254,9 +301,25 @@ autoload_on() {
 	wait_until 10 sh -c "awk '\$2 == 15 && \$3 != 0' /proc/net/netlink | grep -q ."
 }
 autoload_off() {
+	if [ -e /tmp/udevd.pid ]; then
+		# Only the daemon autoload_on started, once its queue is done.
+		if [ "$(cat /tmp/udevd.pid)" != 0 ]; then
+			udevadm settle --timeout=20
+			udevadm control --exit
+			wait "$(cat /tmp/udevd.pid)" 2>/dev/null
+		fi
+		rm -f /tmp/udevd.pid
+		return 0
+	fi
 	kill "$(cat /tmp/mdev.pid)" 2>/dev/null
 	wait "$(cat /tmp/mdev.pid)" 2>/dev/null
 	return 0
+}
+# autoload_asked ALIAS: did the loader try to load ALIAS? udev's kmod
+# builtin logs "Loading module: ALIAS"; mdev's rule logs "add ALIAS".
+autoload_asked() {
+	grep -qx "add $1" /tmp/modalias.log 2>/dev/null ||
+		grep -q "Loading module: $1\$" /tmp/udevd.log 2>/dev/null
 }
 
 # zombie PID: has PID exited, unreaped?

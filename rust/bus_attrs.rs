@@ -401,6 +401,7 @@ mod tests {
                 regions: 0,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus: Bus::Drvsim,
             })
         });

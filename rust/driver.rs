@@ -11,6 +11,8 @@
 pub mod abi;
 #[path = "devres_set.rs"]
 pub mod devres_set;
+#[path = "line.rs"]
+pub mod line;
 #[path = "region_io.rs"]
 pub mod region_io;
 #[path = "revocable_variants.rs"]

@@ -266,6 +266,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus: Bus::Drvsim,
             })
         });
@@ -319,6 +320,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus,
             })
         };

@@ -70,9 +70,9 @@ use drvsim::{
 drvsim::drvsim_device_table!(CONSUMER_IDS, (), [(DeviceId::new(c"consumer"), ())]);
 
 extern "C" {
-    /// The `design` parameter (`drvsim_line_params.c`): 0 `revocable`,
-    /// 1 `link`, 2 `bare`.
-    fn drvsim_line_design() -> kernel::ffi::c_int;
+    /// The `design` parameter (`drvsim_line_params.c`): `revocable`,
+    /// `link` or `bare`, checked when set.
+    fn drvsim_line_design() -> *const kernel::ffi::c_char;
 }
 
 /// How a consumer holds its supplier's line (the `design` parameter).
@@ -85,10 +85,10 @@ enum Design {
 
 /// The design `design` names now.
 fn design() -> Design {
-    // SAFETY: a function without arguments that reads an integer.
-    match unsafe { drvsim_line_design() } {
-        1 => Design::Link,
-        2 => Design::Bare,
+    // SAFETY: the parameter is a static NUL-terminated string of ours.
+    match unsafe { CStr::from_char_ptr(drvsim_line_design()) }.to_bytes() {
+        b"link" => Design::Link,
+        b"bare" => Design::Bare,
         _ => Design::Revocable,
     }
 }
@@ -169,7 +169,9 @@ impl Shared {
             // SAFETY: not revoked while the closure runs (RCU read lock),
             // and the consumer's unbind, which revokes it, runs before the
             // provider's (the device link), so the register is valid.
-            Access::Link(r) => r.try_access_with(|v| f(unsafe { v.0.as_ref() })).ok_or(ENXIO),
+            Access::Link(r) => r
+                .try_access_with(|v| f(unsafe { v.0.as_ref() }))
+                .ok_or(ENXIO),
             // SAFETY: none once the provider unbound: this is the
             // use-after-free that `tests/controls/bare_supplier_pointer.sh`
             // makes KASAN report.

@@ -36,9 +36,8 @@ module_param_cb(design, &design_ops, NULL, 0644);
 MODULE_PARM_DESC(design,
 		 "How a consumer holds its supplier's line, read at each probe: revocable (the provider's revocable, ENXIO once it is gone; the default), link (a managed device link: the driver core unbinds the consumer first) or bare (broken design: a bare pointer into the provider's driver data, a use-after-free once the provider unbinds)");
 
-int drvsim_line_design(void);
-/* 0: revocable, 1: link, 2: bare (the order of designs[]). */
-int drvsim_line_design(void)
+const char *drvsim_line_design(void);
+const char *drvsim_line_design(void)
 {
-	return READ_ONCE(design);
+	return designs[READ_ONCE(design)];
 }

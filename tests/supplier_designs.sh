@@ -16,7 +16,7 @@
 # unbind order, which KASAN checks)
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 40
+ktap_set_plan 41
 reset_bus
 P=$BUS/drivers/drvsim_line_provider
 C=$BUS/drivers/drvsim_line_consumer
@@ -93,6 +93,10 @@ printf p3 > "$P/unbind"
 expect_eq "none none dormant" "$(driver_of p3) $(driver_of c3) $(status p3 c3)" \
 	"link, provider unbound: the consumer was unbound too, the link stays dormant"
 expect_eq ENXIO "$(read_of_fd 3)" "link: a file open across the consumer's unbind gets ENXIO (its own revocable)"
+# The provider logs its register when it withdraws the line: 0, the
+# consumer's release from its unbind, shows that unbind ran first.
+withdrawn() { dmesg | grep "drvsim_line_provider $1: .*line withdrawn" | tail -n 1 | sed 's/.*(value \(.*\))$/\1/'; }
+expect_eq 0x0 "$(withdrawn p3)" "link: the consumer released the line before the provider's unbind withdrew it"
 exec 3<&-
 printf p3 > "$P/bind"
 ktap_test_result "link: binding the provider again binds the consumer (autoprobe)" wait_until 10 bound c3

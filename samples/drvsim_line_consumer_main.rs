@@ -78,8 +78,11 @@ extern "C" {
 /// How a consumer holds its supplier's line (the `design` parameter).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Design {
+    /// The provider's revocable (`drvsim.ko`'s line).
     Revocable,
+    /// A managed device link, and the consumer's own revocable.
     Link,
+    /// A bare pointer (broken).
     Bare,
 }
 
@@ -179,10 +182,12 @@ impl Shared {
         }
     }
 
+    /// Reads the line in this binding's design.
     fn read(&self) -> Result<u32> {
         self.with(|v| v.load(Ordering::Relaxed), |l| l.read())
     }
 
+    /// Writes the line in this binding's design.
     fn write(&self, x: u32) -> Result {
         self.with(|v| v.store(x, Ordering::Relaxed), |l| l.write(x))
     }

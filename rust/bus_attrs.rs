@@ -52,7 +52,7 @@ fn bus_of_attr(bus: *const bindings::bus_type) -> Result<Bus> {
 }
 
 /// `new_device`: `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]
-/// [early_probe=<0|1>]`, a device on `bus`. Names are unique across both
+/// [early_probe=<0|1>] [supplier=<name>]`, a device on `bus`. Names are unique across both
 /// buses: a name the other bus has is `EEXIST`.
 fn new_device(input: &[u8], bus: Bus) -> Result {
     let req = NewDevice::parse(input)?;
@@ -435,6 +435,7 @@ mod tests {
                 regions: 0,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus: Bus::Drvsim,
             })
         });

@@ -81,6 +81,8 @@ pub(crate) struct Spec {
     /// Whether drivers may match the device from its creation on, so that
     /// `device_add()`'s own probe binds it (`new_device`'s `early_probe`).
     pub(crate) early_probe: bool,
+    /// The device whose line it takes (`new_device`'s `supplier`).
+    pub(crate) supplier: Option<Name>,
     /// The bus it goes on (a VF: its PF's).
     pub(crate) bus: Bus,
 }
@@ -95,6 +97,7 @@ impl Spec {
             regions: req.regions,
             physfn: None,
             early_probe: req.early_probe,
+            supplier: req.supplier,
             bus,
         }
     }
@@ -166,6 +169,9 @@ pub(crate) struct DrvsimDevice {
     /// For a PF, its SR-IOV state.
     #[pin]
     pub(crate) sriov: Sriov,
+    /// The device whose line its driver takes (`new_device`'s
+    /// `supplier`, `lines.rs`).
+    pub(crate) supplier: Option<Name>,
     /// Set once `device_add()` has returned (under the rescan/remove
     /// lock): until then the device is not anyone's to remove.
     added: AtomicBool,
@@ -235,6 +241,7 @@ impl DrvsimDevice {
                 physfn: spec.physfn,
                 irq: alloc_irq()?,
                 sriov <- Sriov::new(),
+                supplier: spec.supplier,
                 added: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
                 gone: AtomicBool::new(false),

@@ -15,6 +15,8 @@ pub mod cdev_layer;
 pub mod devres_set;
 #[path = "irq.rs"]
 pub mod irq;
+#[path = "line.rs"]
+pub mod line;
 #[path = "region_io.rs"]
 pub mod region_io;
 #[path = "revocable_variants.rs"]

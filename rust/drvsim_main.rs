@@ -35,6 +35,7 @@ mod lifecycle;
 mod bus;
 mod bus_attrs;
 mod exports;
+mod lines;
 // Outside the layers: positive controls, the drivers' resource wrappers
 // (used through `rust/driver.rs`), here for their KUnit suites, and the
 // KUnit suite of the kernel's own `Devres` and `Revocable`; the cdev layer.
@@ -130,6 +131,7 @@ impl kernel::Module for Drvsim {
         if module_parameters::selftest_kcsan_race.value() {
             selftest::kcsan_race()?;
         }
+        lines::init();
         bus::register()?;
         pr_info!("drvsim: bus registered\n");
         Ok(Drvsim)

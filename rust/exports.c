@@ -44,6 +44,14 @@ EXPORT_SYMBOL_GPL(drvsim_pause_sample_exit);
 EXPORT_SYMBOL_GPL(drvsim_legacy_devres_set_unlock);
 EXPORT_SYMBOL_GPL(drvsim_device_irq);
 EXPORT_SYMBOL_GPL(drvsim_pause_unbind_devres);
+/* Lines one device lends another (rust/lines.rs). */
+EXPORT_SYMBOL_GPL(drvsim_line_provide);
+EXPORT_SYMBOL_GPL(drvsim_line_withdraw);
+EXPORT_SYMBOL_GPL(drvsim_line_get);
+EXPORT_SYMBOL_GPL(drvsim_line_put);
+EXPORT_SYMBOL_GPL(drvsim_line_read);
+EXPORT_SYMBOL_GPL(drvsim_line_write);
+EXPORT_SYMBOL_GPL(drvsim_line_link);
 
 /* The DL_FLAG_* values rust/bus_attrs.rs uses (bindgen skips BIT()). */
 static_assert(DL_FLAG_STATELESS == 1 << 0);

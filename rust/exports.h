@@ -39,6 +39,13 @@ void drvsim_pause_sample_exit(void);
 bool drvsim_legacy_devres_set_unlock(void);
 unsigned int drvsim_device_irq(const struct device *dev);
 void drvsim_pause_unbind_devres(void *unused);
+int drvsim_line_provide(struct device *dev, u32 *value);
+void drvsim_line_withdraw(struct device *dev);
+int drvsim_line_get(struct device *consumer, const void **line, u32 **value);
+void drvsim_line_put(const void *line);
+int drvsim_line_read(const void *line, u32 *value);
+int drvsim_line_write(const void *line, u32 value);
+int drvsim_line_link(struct device *consumer);
 
 /* Defined in exports.c, called from drvsim.ko's Rust code only. */
 int drvsim_selftest_kcsan_race(void);

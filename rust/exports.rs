@@ -287,6 +287,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus: Bus::Drvsim,
             })
         });
@@ -340,6 +341,7 @@ mod tests {
                 regions: 1,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus,
             })
         };

@@ -119,6 +119,7 @@ impl Bench {
                 regions: 0,
                 physfn: None,
                 early_probe: false,
+                supplier: None,
                 bus: Bus::Drvsim,
             })
         });

@@ -241,6 +241,7 @@ pub(crate) fn enable_vfs(pf: &DrvsimDevice, n: u32) -> Result {
                 regions: pf.regions.len() as u32,
                 physfn: Some((pf_ref.clone(), i)),
                 early_probe: false,
+                supplier: None,
                 bus: pf.bus(),
             })
         });

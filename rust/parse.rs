@@ -117,6 +117,10 @@ pub struct NewDevice {
     /// Drivers may match the device from its creation on, so that
     /// `device_add()`'s own probe binds it (`early_probe=1`).
     pub early_probe: bool,
+    /// The device whose line a consumer driver takes (`supplier=<name>`,
+    /// `Documentation/resources.rst`, "Resources one device lends
+    /// another"); it need not exist yet.
+    pub supplier: Option<Name>,
 }
 
 /// Strips one trailing newline, as `echo` adds.
@@ -134,7 +138,7 @@ fn parse_u32(s: &[u8], max: u32) -> Result<u32> {
 
 impl NewDevice {
     /// Parses `<name> [type=<type>] [totalvfs=<n>] [regions=<n>]
-    /// [early_probe=<0|1>]`, fields
+    /// [early_probe=<0|1>] [supplier=<name>]`, fields
     /// separated by single or repeated spaces, one trailing newline allowed.
     /// Each option may appear once. A PF (`totalvfs` not 0) leaves room
     /// for its VFs within [`NAME_MAX`]: their type `<type>-vf` and their
@@ -143,7 +147,7 @@ impl NewDevice {
         let mut words = chomp(line).split(|&c| c == b' ').filter(|w| !w.is_empty());
         let name = Name::parse(words.next().ok_or(EINVAL)?)?;
         let (mut type_, mut totalvfs, mut regions) = (None, None, None);
-        let mut early_probe = None;
+        let (mut early_probe, mut supplier) = (None, None);
         for word in words {
             let eq = word.iter().position(|&c| c == b'=').ok_or(EINVAL)?;
             let (key, val) = (&word[..eq], &word[eq + 1..]);
@@ -152,6 +156,7 @@ impl NewDevice {
                 b"totalvfs" => totalvfs.replace(parse_u32(val, TOTALVFS_MAX)?).is_none(),
                 b"regions" => regions.replace(parse_u32(val, REGIONS_MAX)?).is_none(),
                 b"early_probe" => early_probe.replace(parse_u32(val, 1)? == 1).is_none(),
+                b"supplier" => supplier.replace(Name::parse(val)?).is_none(),
                 _ => return Err(EINVAL),
             };
             if !slot_was_empty {
@@ -167,7 +172,12 @@ impl NewDevice {
             totalvfs: totalvfs.unwrap_or(0),
             regions: regions.unwrap_or(0),
             early_probe: early_probe.unwrap_or(false),
+            supplier,
         };
+        // A device cannot lend its line to itself.
+        if this.supplier == Some(this.name) {
+            return Err(EINVAL);
+        }
         // A PF's VFs are of type `<type>-vf`, which must be a valid type,
         // and named `<name>-vf<i>`, which must be valid names: the last
         // one is the longest.
@@ -388,6 +398,10 @@ mod tests {
         assert_eq!(nd(b"pf0 regions=256").map(|d| d.regions), Ok(REGIONS_MAX));
         assert_eq!(nd(b"e0 early_probe=1").map(|d| d.early_probe), Ok(true));
         assert_eq!(nd(b"e0 early_probe=0").map(|d| d.early_probe), Ok(false));
+        assert_eq!(
+            nd(b"c0 type=consumer supplier=p0").map(|d| d.supplier.map(|s| s.as_bytes() == b"p0")),
+            Ok(Some(true))
+        );
     }
 
     #[test]
@@ -409,6 +423,10 @@ mod tests {
             b"dev regions=1 regions=1",
             b"dev early_probe=2",
             b"dev early_probe=1 early_probe=1",
+            b"dev supplier=",
+            b"dev supplier=P0",
+            b"dev supplier=dev",
+            b"dev supplier=a supplier=b",
             b"dev\n\n",
         ] {
             assert_eq!(nd(bad).err(), Some(EINVAL));

@@ -440,3 +440,23 @@ fi
 for m in $SAMPLES; do
 	loaded "$m" || insmod "$MODULES/$m.ko"
 done
+
+# read_of FILE: what one read of FILE gives, or the errno's name if it
+# fails (ENXIO, ENODEV, ENOENT; else the message cat(1) printed).
+read_of() {
+	errno_text "$(cat "$1" 2>&1)"
+}
+# read_of_fd FD: the same, for an open descriptor (read from its position).
+read_of_fd() {
+	errno_text "$(eval "cat <&$1" 2>&1)"
+}
+# errno_text TEXT: TEXT, with cat(1)'s messages of the errnos above turned
+# into their names.
+errno_text() {
+	case $1 in
+	cat:*"No such device or address") echo ENXIO ;;
+	cat:*"No such device") echo ENODEV ;;
+	cat:*"No such file or directory") echo ENOENT ;;
+	*) echo "$1" ;;
+	esac
+}

@@ -9,7 +9,7 @@
 #   make check RUNNER=vng   the same, its suites under virtme-ng on the
 #                   host's userspace (udevd, kmod, driverctl)
 #   make fmt        format the Rust code (rustfmt, the kernel's .rustfmt.toml)
-#   make bench      the benchmarks, as tables
+#   make bench      the benchmarks, as tables (BENCH="irq cdev_layer": only those)
 #   make soak       10,000 hot-plug cycles: kmemleak and slab usage; 600 s of chaos
 #   make kselftest-install [INSTALL_PATH=dir]   the suite as a kselftest package
 #   make kselftest-tar     the same, packed: .out/kselftest.tar.gz

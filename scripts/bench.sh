@@ -10,7 +10,14 @@ job=$DRVSIM_OUT/bench-job.sh
 mkdir -p "$DRVSIM_OUT"
 {
 	echo '#!/bin/sh'
-	echo 'for b in /drvsim/bench/*.sh; do sh "$b" > "$DRVSIM_RESULTS"; echo > "$DRVSIM_RESULTS"; done'
+	# BENCH="a b": only tests/bench/a.sh and b.sh (the default: all).
+	if [ -n "${BENCH:-}" ]; then
+		echo "for b in $(for b in $BENCH; do printf '/drvsim/bench/%s.sh ' "$b"; done); do"
+	else
+		echo 'for b in /drvsim/bench/*.sh; do'
+	fi
+	echo '	sh "$b" > "$DRVSIM_RESULTS"; echo > "$DRVSIM_RESULTS"'
+	echo 'done'
 } > "$job"
 QUIET=1 TIMEOUT=${BENCH_TIMEOUT:-1800} "$DRVSIM_ROOT/scripts/vm.sh" run "$job" bench
 tr -d '\r' < "$DRVSIM_OUT/bench.results" | grep -v '^DRVSIM-'

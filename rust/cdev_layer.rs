@@ -81,9 +81,13 @@ use kernel::{
 // zero-sized members inside these structs trip the lint.
 #[expect(improper_ctypes, reason = "only pointers to the structs cross")]
 extern "C" {
-    /// Maps `page` at the start of `vma` with `remap_pfn_range()`, as a
-    /// driver maps MMIO (`VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP`).
-    fn drvsim_cdev_remap(vma: *mut bindings::vm_area_struct, page: *mut bindings::page) -> c_int;
+    /// Makes `vma` a mapping of MMIO-like pfns (`VM_PFNMAP | VM_IO |
+    /// VM_DONTEXPAND | VM_DONTDUMP`), filled by faults only.
+    fn drvsim_cdev_mmap_prepare(vma: *mut bindings::vm_area_struct);
+    /// Takes a reference to `inode` and to its superblock (`s_active`).
+    fn drvsim_cdev_hold_inode(inode: *mut bindings::inode);
+    /// Drops the references `drvsim_cdev_hold_inode()` took; may sleep.
+    fn drvsim_cdev_put_inode(inode: *mut bindings::inode);
     /// Inserts `page`'s pfn at the faulting address of `vmf`.
     fn drvsim_cdev_fault_insert(
         vmf: *mut bindings::vm_fault,
@@ -150,7 +154,8 @@ struct State {
 /// `KBox`, from construction until [`CdevNode::shut_down`] frees it, which
 /// it does once `dead` is set and `active` is 0 under `state`; so it is
 /// valid inside every active section. `inode`, once non-null, is an inode
-/// this node holds a reference to (`ihold`), dropped with the node.
+/// this node holds a reference to, and to its superblock
+/// (`drvsim_cdev_hold_inode()`), dropped with the node.
 #[pin_data(PinnedDrop)]
 pub struct CdevNode<T: CdevDriver> {
     #[pin]
@@ -272,8 +277,8 @@ impl<T: CdevDriver> PinnedDrop for CdevNode<T> {
     fn drop(self: Pin<&mut Self>) {
         let inode = self.inode.load(Ordering::Acquire);
         if !inode.is_null() {
-            // SAFETY: the reference `open` took (type invariant).
-            unsafe { bindings::iput(inode) };
+            // SAFETY: the references `open` took (type invariant).
+            unsafe { drvsim_cdev_put_inode(inode) };
         }
     }
 }
@@ -417,8 +422,9 @@ impl<T: CdevDriver> FopsTable<T> {
         // The first inode opened is the node's mapping for good.
         let mut held = node.inode.load(Ordering::Acquire);
         if held.is_null() {
-            // SAFETY: `inode` is live while it is being opened.
-            unsafe { bindings::ihold(inode) };
+            // SAFETY: `inode` is live while it is being opened, and its
+            // filesystem mounted (the opener's path holds the mount).
+            unsafe { drvsim_cdev_hold_inode(inode) };
             match node.inode.compare_exchange(
                 ptr::null_mut(),
                 inode,
@@ -427,8 +433,8 @@ impl<T: CdevDriver> FopsTable<T> {
             ) {
                 Ok(_) => held = inode,
                 Err(other) => {
-                    // SAFETY: the reference taken above.
-                    unsafe { bindings::iput(inode) };
+                    // SAFETY: the references taken above.
+                    unsafe { drvsim_cdev_put_inode(inode) };
                     held = other;
                 }
             }
@@ -534,9 +540,12 @@ impl<T: CdevDriver> FopsTable<T> {
     ) -> c_int {
         // SAFETY: `file` is open (safety requirement).
         let node = unsafe { Self::node(file) };
-        let Some(a) = node.enter() else {
+        // A dead device's file maps nothing. The section ends here: the
+        // page is inserted by `fault`, in a section of its own, once the
+        // VMA is in the file's `i_mmap` where an unbind's zap finds it.
+        if node.enter().is_none() {
             return ENXIO.to_errno();
-        };
+        }
         // SAFETY: `vma` is being set up by `mmap()`, which holds the mmap
         // lock; the node outlives it (`vm_file` holds the file, the file
         // the node).
@@ -549,9 +558,9 @@ impl<T: CdevDriver> FopsTable<T> {
             }
             (*vma).vm_ops = &Self::VM_OPS;
             (*vma).vm_private_data = ptr::from_ref::<CdevNode<T>>(&*node).cast_mut().cast();
-            // Inside the section: unregistration zaps only after it left.
-            drvsim_cdev_remap(vma, T::mmap_page(a.bound()).as_ptr())
+            drvsim_cdev_mmap_prepare(vma);
         }
+        0
     }
 
     /// A fault on a mapping: the page again while the device is bound

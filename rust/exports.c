@@ -481,17 +481,43 @@ int drvsim_sim_irq_fire(unsigned int virq, unsigned int n)
 }
 
 /*
- * The cdev layer (rust/cdev_layer.rs): maps page at the start of vma as a
- * driver maps MMIO, with remap_pfn_range() (VM_PFNMAP); and inserts it at
- * a fault. page_to_pfn() and vm_flags_set() are static inlines.
+ * The cdev layer (rust/cdev_layer.rs): a mapping of MMIO-like pfns
+ * (VM_PFNMAP), filled at fault time only. Filled in ->mmap (as
+ * remap_pfn_range() does), its PTEs would exist before mmap_region() links
+ * the VMA into the file's i_mmap, so an unbind's unmap_mapping_range()
+ * running in between would miss them (vfio-pci moved to faults for this).
+ * page_to_pfn() and vm_flags_set() are static inlines.
  */
-int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page)
+void drvsim_cdev_mmap_prepare(struct vm_area_struct *vma)
 {
-	vm_flags_set(vma, VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
-	return remap_pfn_range(vma, vma->vm_start, page_to_pfn(page), PAGE_SIZE,
-			       vma->vm_page_prot);
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
 }
-EXPORT_SYMBOL_GPL(drvsim_cdev_remap);
+EXPORT_SYMBOL_GPL(drvsim_cdev_mmap_prepare);
+
+/*
+ * The cdev layer's hold on the first inode opened, whose i_mapping every
+ * file shares: the inode and its filesystem. A node made with mknod on a
+ * tmpfs, unmounted while the device lives, would otherwise be a busy inode
+ * whose later iput() runs on a dead superblock; s_active keeps the
+ * superblock alive past the unmount, as a lazy unmount does. The opener's
+ * path holds a mount of it, so s_active is not 0 here.
+ */
+void drvsim_cdev_hold_inode(struct inode *inode)
+{
+	atomic_inc(&inode->i_sb->s_active);
+	ihold(inode);
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_hold_inode);
+
+/* Drops drvsim_cdev_hold_inode()'s references; may sleep. */
+void drvsim_cdev_put_inode(struct inode *inode)
+{
+	struct super_block *sb = inode->i_sb;
+
+	iput(inode);
+	deactivate_super(sb);
+}
+EXPORT_SYMBOL_GPL(drvsim_cdev_put_inode);
 
 vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page)
 {

@@ -72,7 +72,9 @@ int drvsim_sim_irq_fire(unsigned int virq, unsigned int n);
 /* Defined and exported in exports.c. */
 int drvsim_should_fail_alloc(void);
 /* The cdev layer's helpers (rust/cdev_layer.rs); mm_types.h: vm_fault_t. */
-int drvsim_cdev_remap(struct vm_area_struct *vma, struct page *page);
+void drvsim_cdev_mmap_prepare(struct vm_area_struct *vma);
+void drvsim_cdev_hold_inode(struct inode *inode);
+void drvsim_cdev_put_inode(struct inode *inode);
 vm_fault_t drvsim_cdev_fault_insert(struct vm_fault *vmf, struct page *page);
 
 #endif /* DRVSIM_EXPORTS_H */

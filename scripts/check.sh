@@ -317,7 +317,8 @@ run_suite() {
 }
 # The vng case: autoload.sh under virtme-ng on the host's userspace
 # (scripts/vng.sh), through the host's systemd-udevd and kmod, so that
-# RUNNER=vng cannot rot (one test: each costs minutes of the gate there). On debug's kernel, one vCPU, in the pool;
+# RUNNER=vng cannot rot (one test: each costs minutes of the gate there).
+# On debug's kernel, one vCPU, in the pool;
 # not with RUNNER=vng (the whole suite runs there) nor without an x86-64
 # debug kernel.
 VNG_TESTS="autoload.sh"

@@ -12,7 +12,7 @@
 # legacy_cdev_*.sh.
 . "$(dirname "$0")/lib/drvsim.sh"
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 16
 reset_bus
 C=$BIN/cdevfile
 D=$BUS/drivers/drvsim_cdev
@@ -58,8 +58,10 @@ $C poll $F 600000 > $T/poll &
 q=$!
 exec 5<> $F
 wait_until 20 grep -q 'asleep 64' $T/sleepers || true
-wait_until 20 tasks_in $s 64 '\[drvsim_cdev\]' || true
-waits_in $q 'do_sys_poll\|do_poll' || true
+wait_until 20 tasks_in $s 64 '\[drvsim_cdev\]'
+expect_eq 0 $? "64 readers asleep in the layer before the unbind"
+waits_in $q 'do_sys_poll\|do_poll'
+expect_eq 0 $? "the poller asleep in poll() before the unbind"
 printf c0 > $D/unbind &
 u=$!
 wait_until 20 finished $u

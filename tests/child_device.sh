@@ -15,11 +15,6 @@ reset_bus
 D=$BUS/drivers/drvsim_child
 # releases CHILD: how many times CHILD's release ran (its log line).
 releases() { dmesg | grep -c "drvsim_child: $1 released$"; }
-# read_of FD: what reading the child's file open on FD gives: its text, or
-# the error message of cat's failed read.
-read_of() { cat <&"$1" 2>&1; }
-# nodev TEXT...: is TEXT cat's message for ENODEV?
-nodev() { case "$*" in *"No such device"*) return 0 ;; esac; return 1; }
 # refused MODULE: does rmmod of MODULE fail?
 refused() { ! rmmod "$1" 2> /dev/null; }
 
@@ -34,12 +29,11 @@ expect_eq "ch0-adapter ch0" "$(cat /dev/ch0-adapter)" "reading it gives the chil
 # 1. A file held open across the unbind.
 r0=$(releases ch0-adapter)
 exec 3< /dev/ch0-adapter
-expect_eq "ch0-adapter ch0" "$(read_of 3)" "a file opened before the unbind reads"
+expect_eq "ch0-adapter ch0" "$(read_of_fd 3)" "a file opened before the unbind reads"
 printf ch0 > "$D/unbind"
 ktap_test_result "the unbind deletes the child device" test ! -e "$BUS/devices/ch0/ch0-adapter"
 ktap_test_result "and its node" test ! -e /dev/ch0-adapter
-out=$(read_of 3)
-ktap_test_result "the open file reads ENODEV after the unbind" nodev "$out"
+expect_eq ENODEV "$(read_of_fd 3)" "the open file reads ENODEV after the unbind"
 expect_eq "$r0" "$(releases ch0-adapter)" "the open file still holds the child"
 ktap_test_result "and the module (cdev owner): rmmod fails" refused drvsim_child
 exec 3<&-
@@ -51,8 +45,7 @@ expect_eq "ch0-adapter ch0" "$(cat /dev/ch0-adapter)" "the new child reads"
 exec 3< /dev/ch0-adapter
 expect_errno 0 "$BUS/del_device" ch0 "del_device of the parent with the child open"
 ktap_test_result "the parent is released, the open child does not pin it" wait_until 10 released
-out=$(read_of 3)
-ktap_test_result "the open file reads ENODEV after the removal" nodev "$out"
+expect_eq ENODEV "$(read_of_fd 3)" "the open file reads ENODEV after the removal"
 exec 3<&-
 expect_eq $((r0 + 2)) "$(releases ch0-adapter)" "its close releases the second child"
 

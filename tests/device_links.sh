@@ -28,7 +28,6 @@ DL=/sys/class/devlink
 # status SUPPLIER CONSUMER: the link's status, or "none" without a link.
 status() { cat "$DL/drvsim:$1--drvsim:$2/status" 2>/dev/null || echo none; }
 unbind() { for d in "$@"; do printf '%s' "$d" > "$S/unbind"; done; }
-bound() { [ "$(driver_of "$1")" != none ]; }
 
 # 1. The interface's errnos.
 new_with_region s0 c0

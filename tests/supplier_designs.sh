@@ -26,8 +26,6 @@ DESIGN=/sys/module/drvsim_line_consumer/parameters/design
 RESET=286
 insmod "$MODULES/drvsim_line_provider.ko"
 insmod "$MODULES/drvsim_line_consumer.ko"
-bound() { [ "$(driver_of "$1")" != none ]; }
-unbound() { [ "$(driver_of "$1")" = none ]; }
 # status SUPPLIER CONSUMER: the link's status, or "none" without a link.
 status() { cat "$DL/drvsim:$1--drvsim:$2/status" 2>/dev/null || echo none; }
 line() { echo "/dev/drvsim-line-$1"; }

@@ -22,7 +22,6 @@ reset_bus
 PA=$BUS/drivers/drvsim_transitive_a
 CB=$BUS1/drivers/drvsim_transitive_b
 RA=$BUS/drivers/drvsim_transitive_a2
-bound() { [ "$(driver_of "$1")" != none ]; }
 # deferred DEV: is DEV on the driver core's deferred-probe list?
 deferred() { awk -v d="$1" '$1 == d { f = 1 } END { exit !f }' /sys/kernel/debug/devices_deferred; }
 # debug_locks drops to 0 once lockdep has reported anything.

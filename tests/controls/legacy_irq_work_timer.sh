@@ -9,8 +9,8 @@
 # probe that nothing stops at unbind, which run on and touch the freed
 # data. One attempt each: the pause point holds the window open, and
 # the work and timer re-arm themselves every 20 ms once the unbind
-# started (three more runs after the data is freed, then they stop). tests/irq_across_unbind.sh runs
-# the same scenario clean with the default designs.
+# started (three more runs after the data is freed, then they stop).
+# tests/irq_across_unbind.sh runs the same scenario clean with the default designs.
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_irq
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_work
 # control-expect: kasan: .*BUG: KASAN: slab-use-after-free in .*count_timer

@@ -64,6 +64,10 @@ driver_of() {
 	l=$(readlink "$BUS/devices/$1/driver" 2>/dev/null ||
 		readlink "$BUS1/devices/$1/driver" 2>/dev/null) && echo "${l##*/}" || echo none
 }
+# bound DEV, unbound DEV: predicates on driver_of (for wait_until and
+# ktap_test_result).
+bound() { [ "$(driver_of "$1")" != none ]; }
+unbound() { [ "$(driver_of "$1")" = none ]; }
 
 # bus_state PF: what a write could change: every device with its driver
 # and driver_override, PF's VF count and autoprobe, every driver's

@@ -321,9 +321,12 @@ run_suite() {
 # On debug's kernel, one vCPU, in the pool;
 # not with RUNNER=vng (the whole suite runs there) nor without an x86-64
 # debug kernel.
+# Opt-in for now (CHECK_VNG=1): in the loaded gate, virtme-ng's boot and
+# init under TCG took the case past its 600 s (issue 25 stays open until
+# it fits the gate's budget; Documentation/testing.rst, "Under virtme-ng").
 VNG_TESTS="autoload.sh"
 vng_case=
-[ "$RUNNER" = vng ] || [ -z "${kdirs[debug]:-}" ] || vng_case=1
+[ "${CHECK_VNG:-0}" != 1 ] || [ "$RUNNER" = vng ] || [ -z "${kdirs[debug]:-}" ] || vng_case=1
 run_vng_case() {
 	local rc=0
 	rm -f "$DRVSIM_OUT"/vng-case.{log,results,rc}
@@ -421,7 +424,7 @@ if [ -n "$vng_case" ]; then
 		case_result FAIL "vng: log free of splats" "see $out/vng-case.log"
 	fi
 else
-	echo "SKIP vng: a few tests under virtme-ng (RUNNER=$RUNNER, flavours: ${flavours[*]})"
+	echo "SKIP vng: a few tests under virtme-ng (CHECK_VNG=${CHECK_VNG:-0}, RUNNER=$RUNNER, flavours: ${flavours[*]})"
 fi
 
 # 2. The positive controls' findings and cases.

@@ -141,6 +141,7 @@ impl kernel::Module for Drvsim {
 impl Drop for Drvsim {
     fn drop(&mut self) {
         bus::unregister();
+        lines::exit();
         pr_info!("drvsim: bus unregistered\n");
     }
 }

@@ -94,6 +94,13 @@ pub(crate) fn init() {
     unsafe { LINES.init() };
 }
 
+/// Frees the registry's buffer; at module exit, once every device is gone
+/// (so every line withdrawn). A global outlives the module's data: its
+/// emptied `KVec` keeps its buffer, which kmemleak reports after rmmod.
+pub(crate) fn exit() {
+    *LINES.lock() = KVec::new();
+}
+
 /// The `DrvsimDevice` of `dev`, or `EINVAL` if it is not one.
 ///
 /// # Safety

@@ -29,6 +29,19 @@ KERNEL_SERIES=7.3
 
 die() { echo "drvsim: error: $*" >&2; exit 1; }
 note() { echo "drvsim: $*" >&2; }
+# guest_verdict RESULTS LOG: exits with the job's status from RESULTS
+# (DRVSIM-EXIT), or 125 if the guest did not reach DRVSIM-END (a
+# timeout, crash or panic); vm.sh and vng.sh end with it.
+guest_verdict() {
+	local rc
+	rc=$(sed -n 's/^DRVSIM-EXIT \([0-9]*\).*/\1/p' "$1" | tail -1)
+	if [ -z "$rc" ] || ! grep -q '^DRVSIM-END' "$1"; then
+		note "guest did not finish (timeout ${TIMEOUT:-900}s, crash or panic); log: $2"
+		exit 125
+	fi
+	note "guest exit status $rc; log: $2"
+	exit "$rc"
+}
 
 # The kernel flavour (Documentation/testing.rst, "Kernel flavours").
 export FLAVOUR=${FLAVOUR:-debug}

@@ -185,10 +185,4 @@ for attempt in 1 2 3; do
 	note "splat during early boot (kept in $log.early-splat.$attempt); booting again"
 done
 set -e
-rc=$(sed -n 's/^DRVSIM-EXIT \([0-9]*\).*/\1/p' "$results" | tail -1)
-if [ -z "$rc" ] || ! grep -q '^DRVSIM-END' "$results"; then
-	note "guest did not finish (timeout ${TIMEOUT:-900}s, crash or panic); log: $log"
-	exit 125
-fi
-note "guest exit status $rc; log: $log"
-exit "$rc"
+guest_verdict "$results" "$log"

@@ -121,10 +121,4 @@ wait $pid || rc=$?
 note "vng guest took $((SECONDS - start))s (vng exit $rc)"
 [ ! -e "$rw/results" ] || cp "$rw/results" "$results"
 [ -e "$results" ] || : > "$results"
-rc=$(sed -n 's/^DRVSIM-EXIT \([0-9]*\).*/\1/p' "$results" | tail -1)
-if [ -z "$rc" ] || ! grep -q '^DRVSIM-END' "$results"; then
-	note "guest did not finish (timeout ${TIMEOUT:-900}s, crash or panic); log: $log"
-	exit 125
-fi
-note "guest exit status $rc; log: $log"
-exit "$rc"
+guest_verdict "$results" "$log"

@@ -245,7 +245,8 @@ extern "C" fn modalias_show(
     out.emit(&[b"drvsim:", dev.type_.as_bytes()])
 }
 
-/// `irq`: the Linux irq number of the device's simulated interrupt line.
+/// `irq`: the Linux irq number of the device's simulated interrupt line,
+/// which this creates if nothing used it yet.
 extern "C" fn irq_show(
     dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
@@ -254,7 +255,10 @@ extern "C" fn irq_show(
     // SAFETY: sysfs passes a drvsim device, alive during the callback, and
     // its page buffer.
     let (dev, out) = unsafe { (DrvsimDevice::from_raw(dev), ShowBuf::new(buf)) };
-    out.emit_fmt(format_args!("{}\n", dev.irq.virq()))
+    match dev.irq.virq() {
+        Ok(virq) => out.emit_fmt(format_args!("{virq}\n")),
+        Err(e) => e.to_errno() as isize,
+    }
 }
 
 /// `fire_irq`: `<n>` raises the device's interrupt line n times, each

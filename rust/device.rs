@@ -164,7 +164,8 @@ pub(crate) struct DrvsimDevice {
     pub(crate) regions: KVVec<Region>,
     /// For a VF, its PF (a counted reference) and its index.
     pub(crate) physfn: Option<(DevRef, u32)>,
-    /// Its simulated interrupt line (`sim_irq.rs`).
+    /// Its simulated interrupt line (`sim_irq.rs`), created on first use.
+    #[pin]
     pub(crate) irq: SimIrq,
     /// For a PF, its SR-IOV state.
     #[pin]
@@ -239,7 +240,7 @@ impl DrvsimDevice {
                 totalvfs: spec.totalvfs,
                 regions: alloc_regions(spec.regions)?,
                 physfn: spec.physfn,
-                irq: alloc_irq()?,
+                irq <- SimIrq::new(),
                 sriov <- Sriov::new(),
                 supplier: spec.supplier,
                 added: AtomicBool::new(false),
@@ -588,10 +589,4 @@ fn alloc_regions(n: u32) -> Result<KVVec<Region>> {
         crate::abi::should_fail_alloc()?;
     }
     regions::alloc(n)
-}
-
-/// A device's interrupt line, a fault-injection point.
-fn alloc_irq() -> Result<SimIrq> {
-    crate::abi::should_fail_alloc()?;
-    SimIrq::new()
 }

@@ -37,7 +37,7 @@ void drvsim_pause_register_window(void);
 void drvsim_pause_revoke(void);
 void drvsim_pause_sample_exit(void);
 bool drvsim_legacy_devres_set_unlock(void);
-unsigned int drvsim_device_irq(const struct device *dev);
+int drvsim_device_irq(const struct device *dev);
 void drvsim_pause_unbind_devres(void *unused);
 int drvsim_line_provide(struct device *dev, u32 *value);
 void drvsim_line_withdraw(struct device *dev);

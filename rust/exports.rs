@@ -238,17 +238,23 @@ pub(crate) extern "C" fn drvsim_pause_unbind_devres(_unused: *mut c_void) {
     pause::at(Point::UnbindDevres);
 }
 
-/// The Linux irq number of `dev`'s simulated interrupt line; 0 if `dev`
-/// is not a drvsim device.
+/// The Linux irq number of `dev`'s simulated interrupt line, created on
+/// first use; `-ENXIO` if `dev` is not a drvsim device, or the line's
+/// errno (`SimIrq::virq()`).
 ///
 /// # Safety
 ///
 /// `dev` must be NULL or a live device.
 #[no_mangle]
-pub(crate) unsafe extern "C" fn drvsim_device_irq(dev: *const bindings::device) -> u32 {
+pub(crate) unsafe extern "C" fn drvsim_device_irq(dev: *const bindings::device) -> c_int {
     // SAFETY: NULL or a live device (safety requirement).
     let dev = unsafe { DrvsimDevice::from_any(dev) };
-    dev.map_or(0, |d| d.irq.virq())
+    match dev.ok_or(ENXIO).and_then(|d| d.irq.virq()) {
+        // An irq number fits: the kernel's are below `NR_IRQS` plus a few
+        // thousand.
+        Ok(virq) => virq as c_int,
+        Err(e) => e.to_errno(),
+    }
 }
 
 /// The number of regions of `dev`; 0 if `dev` is not a drvsim device.

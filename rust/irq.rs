@@ -38,8 +38,9 @@ pub use kernel::irq::IrqReturn;
 #[expect(improper_ctypes, reason = "only a pointer to `struct device` crosses")]
 extern "C" {
     /// The Linux irq number of a drvsim device's simulated interrupt line
-    /// (`rust/sim_irq.rs`), 0 for another bus's device.
-    fn drvsim_device_irq(dev: *const bindings::device) -> c_uint;
+    /// (`rust/sim_irq.rs`), created on first use; a negative errno if that
+    /// fails, `-ENXIO` for another bus's device.
+    fn drvsim_device_irq(dev: *const bindings::device) -> c_int;
 }
 
 /// Callbacks for an interrupt handler.
@@ -71,15 +72,19 @@ impl<'a> IrqRequest<'a> {
 impl Device<Bound> {
     /// The device's interrupt line `index`, as the platform bus's
     /// `irq_by_index()`: a drvsim device has one, index 0; `ENXIO` for
-    /// any other.
+    /// any other. The line is created on its first use (`ENOMEM`).
     pub fn irq_by_index(&self, index: u32) -> Result<IrqRequest<'_>> {
-        // SAFETY: `self` is a live drvsim device (type invariant).
-        let irq = unsafe { drvsim_device_irq(self.as_raw()) };
-        if index != 0 || irq == 0 {
+        if index != 0 {
             return Err(ENXIO);
         }
+        // SAFETY: `self` is a live drvsim device (type invariant).
+        let irq = unsafe { drvsim_device_irq(self.as_raw()) };
+        to_result(irq)?;
         // INVARIANT: the device's own line, from `drvsim.ko`.
-        Ok(IrqRequest { dev: self, irq })
+        Ok(IrqRequest {
+            dev: self,
+            irq: irq as u32,
+        })
     }
 }
 

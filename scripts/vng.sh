@@ -98,7 +98,7 @@ opts=("--qemu-opts=-bios /usr/share/qemu/qboot.rom")
 # whose results hold no KUnit section, it would only cost time.
 kunit=1
 [ "$mode" = check ] || kunit=0
-cmdline="kmemleak=on kasan_multi_shot kunit.enable=$kunit PATH=$noplug:/usr/sbin:/usr/bin:/sbin:/bin"
+cmdline="kmemleak=on kasan_multi_shot kunit.enable=$kunit pty.legacy_count=0 PATH=$noplug:/usr/sbin:/usr/bin:/sbin:/bin"
 if [[ $accel == *tcg* ]]; then
 	opts+=(--disable-kvm)
 	build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"

@@ -43,8 +43,13 @@ load_modules() {
 	done
 }
 cd /tmp || exit 1
+# KUnit only at this first load, as in guest-init.sh.
 if ! load_modules; then
 	echo "vng-guest: loading modules failed"
+	rc=125
+elif [ -e /sys/module/kunit/parameters/filter_glob ] &&
+	! echo skip-all-suites > /sys/module/kunit/parameters/filter_glob; then
+	echo "vng-guest: kunit's filter_glob is not writable"
 	rc=125
 elif [ "$MODE" = check ]; then
 	sh "$(dirname "$0")/guest-check.sh"

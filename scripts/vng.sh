@@ -98,7 +98,12 @@ opts=("--qemu-opts=-bios /usr/share/qemu/qboot.rom")
 # whose results hold no KUnit section, it would only cost time.
 kunit=1
 [ "$mode" = check ] || kunit=0
+# The root over 9p with cache=loose (the last rootflags= wins over vng's):
+# without a cache every exec read the host's binaries and libraries over
+# 9p again; the host's root does not change under a run. autoload.sh's
+# guest took 90 s instead of 182 s.
 cmdline="kmemleak=on kasan_multi_shot kunit.enable=$kunit pty.legacy_count=0 PATH=$noplug:/usr/sbin:/usr/bin:/sbin:/bin"
+cmdline+=" rootflags=version=9p2000.L,trans=virtio,access=any,msize=524288,cache=loose"
 if [[ $accel == *tcg* ]]; then
 	opts+=(--disable-kvm)
 	build_c "$DRVSIM_ROOT/scripts/tsc-khz.c" "$DRVSIM_OUT/tsc-khz"

@@ -280,7 +280,7 @@ run_control() {
 	f=$(control_flavour "$c")
 	# KUnit only in a control that expects a KUnit finding: elsewhere the
 	# suites, run at boot and at drvsim's load, only cost the pool time.
-	! grep -q '^# control-expect: kunit: ' "$c" || kunit=
+	! control_header "$c" expect | grep -q '^kunit: ' || kunit=
 	# No log or cases of an earlier run may stand in for this one's.
 	rm -f "$DRVSIM_OUT/control-$n".{log,results}
 	FLAVOUR=$f KDIR=${kdirs[$f]} \

@@ -25,11 +25,6 @@ ktap_print_msg "loader: $LOADER"
 ktap_set_plan 12
 reset_bus
 
-# (ktap_test_result splits its command's arguments at spaces.)
-bound() {
-	[ -e "$BUS/devices/$1/driver" ]
-}
-
 aliases() {
 	modinfo -F alias "$MODULES/$1.ko" | sort | tr '\n' ' ' | sed 's/ $//'
 }

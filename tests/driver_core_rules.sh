@@ -18,8 +18,8 @@ probes() {
 	dmesg | grep -c " $1: drvsim_faulty: probe\$"
 }
 
-# bound DEV DRIVER: is DEV bound to DRIVER?
-bound() {
+# bound_to DEV DRIVER: is DEV bound to DRIVER?
+bound_to() {
 	[ "$(driver_of "$1")" = "$2" ]
 }
 
@@ -109,7 +109,7 @@ rmmod drvsim_faulty
 printf 'a0 type=faulty' > "$BUS/new_device"
 insmod $MODULES/drvsim_faulty.ko async_probe=1
 ktap_test_result "async: an existing device binds after the driver's load" \
-	wait_until 30 bound a0 drvsim_faulty
+	wait_until 30 bound_to a0 drvsim_faulty
 printf 'a1 type=faulty' > "$BUS/new_device"
 expect_eq drvsim_faulty "$(driver_of a1)" "async: new_device binds"
 # new_id starts an asynchronous probe, held at the probe point with the
@@ -172,7 +172,7 @@ pause_release uevent_add
 wait_until 20 finished $w
 ktap_print_msg "a5's new_device: $(cat /tmp/a5.out)"
 ktap_test_result "async: a5 binds, the add's first non-sleeping allocation failed" \
-	wait_until 10 bound a5 drvsim_faulty
+	wait_until 10 bound_to a5 drvsim_faulty
 expect_eq 0 "$(cut -d' ' -f1 /tmp/a5.out)" "async: and its new_device succeeds"
 echo "$verbose" > $FS/verbose
 rmmod drvsim_faulty
@@ -230,7 +230,7 @@ done
 # reason as well).
 unfreed=""
 for d in e0 e1; do
-	grep -q "^$d[[:space:]]" /sys/kernel/debug/devices_deferred || bound $d drvsim_faulty || unfreed="$unfreed $d"
+	grep -q "^$d[[:space:]]" /sys/kernel/debug/devices_deferred || bound_to $d drvsim_faulty || unfreed="$unfreed $d"
 done
 expect_eq "" "$unfreed" "e0 and e1 are on the deferred list (so their removal frees the leaked reason)"
 reset_bus

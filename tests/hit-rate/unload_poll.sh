@@ -13,8 +13,6 @@
 . /drvsim/lib/drvsim.sh
 : "${HIT_RATE_ATTEMPTS:=200}"
 echo on > /proc/sys/kernel/printk_devkmsg
-# drvsim.ko's KUnit suites ran at its first load; not again at every reload.
-echo skip-all-suites > /sys/module/kunit/parameters/filter_glob
 i=0
 while [ "$i" -lt "$HIT_RATE_ATTEMPTS" ]; do
 	i=$((i + 1))
